@@ -1,0 +1,88 @@
+"""Shared pieces of the book's tests: paths, the page list from _toc.yml, running a notebook."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+sys.path.insert(0, str(ROOT / "tools"))
+
+import build as book_build  # noqa: E402  (tools/build.py: the one build command)
+import nbtool  # noqa: E402  (tools/nbtool.py: toc, #@save export, bootstrap cell)
+
+CELL_TIMEOUT = 300  # seconds; the same limit as `execute.timeout` in _config.yml
+
+
+def toc_pages() -> list[str]:
+    return nbtool.toc_files()
+
+
+def toc_notebooks() -> list[Path]:
+    return nbtool.toc_notebooks()
+
+
+def execute_notebook(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder, as the build does.
+
+    A failing cell raises nbclient's CellExecutionError, whose message shows the cell's source
+    and the traceback; a cell running past CELL_TIMEOUT raises CellTimeoutError.
+    """
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+def stderr_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                found.append(f"cell {index}:\n{cell.source}\n--- stderr ---\n{out['text']}")
+    return found
+
+
+def make_temp_book(tmp_path: Path, pages: dict[str, str | Path]) -> Path:
+    """A small book with this book's _config.yml, bibliography and Sphinx extension, and the given pages.
+
+    `pages` maps a page name (without suffix) to a fixture file; the first page is the root.
+    """
+    (tmp_path / "book").mkdir()
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    shutil.copytree(ROOT / "tools" / "sphinx_ext", tmp_path / "tools" / "sphinx_ext")
+    names = []
+    for name, source in pages.items():
+        source = Path(source)
+        shutil.copy(source, tmp_path / "book" / f"{name}{source.suffix}")
+        names.append(f"book/{name}")
+    toc = f"format: jb-book\nroot: {names[0]}\n"
+    if names[1:]:
+        toc += "chapters:\n" + "".join(f"  - file: {n}\n" for n in names[1:])
+    (tmp_path / "_toc.yml").write_text(toc, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """Build the real book once (per pytest worker that asks for it) into _build/html."""
+    result = book_build.build(ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(
+            f"the book build failed (exit {result.returncode}); its output ends with:\n"
+            + (result.stdout + result.stderr)[-6000:],
+            pytrace=False,
+        )
+    return ROOT / "_build" / "html"

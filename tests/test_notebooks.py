@@ -1,0 +1,105 @@
+"""Every notebook runs top to bottom in a fresh kernel; notebooks are committed clean; the table
+of contents and the files agree; the shared module agrees with the notebooks it is exported from."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from conftest import (
+    FIXTURES,
+    ROOT,
+    execute_notebook,
+    nbtool,
+    stderr_outputs,
+    toc_notebooks,
+    toc_pages,
+)
+
+BOOK_NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def rel(path):
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=rel)
+def test_notebook_executes(path):
+    nb = execute_notebook(path)
+    problems = stderr_outputs(nb)
+    assert not problems, "cells wrote to stderr (a warning the reader would see):\n\n" + "\n\n".join(problems)
+
+
+def test_broken_notebook_fails_execution():
+    with pytest.raises(CellExecutionError) as info:
+        execute_notebook(FIXTURES / "broken.ipynb")
+    message = str(info.value)
+    assert "ZeroDivisionError" in message  # the traceback is shown
+    assert "slope = rise / run" in message  # and so is the failing cell's source
+
+
+@pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=rel)
+def test_notebook_is_committed_clean(path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    nb = nbformat.reads(json.dumps(raw), as_version=4)
+    nbformat.validate(nb)
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"cells {dirty} carry outputs or execution counts: run `make strip`"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "kernelspec must be python3"
+
+
+def test_every_page_under_book_is_in_toc():
+    listed = set(toc_pages())
+    pages = {
+        p.with_suffix("").relative_to(ROOT).as_posix()
+        for p in (ROOT / "book").rglob("*")
+        if p.suffix in {".ipynb", ".md"} and ".ipynb_checkpoints" not in p.parts
+    }
+    assert pages - listed == set(), "pages under book/ that _toc.yml does not list"
+
+
+def test_every_toc_entry_exists():
+    missing = [page for page in toc_pages() if nbtool.resolve(page) is None]
+    assert not missing, f"_toc.yml lists pages that do not exist: {missing}"
+
+
+def test_module_and_bootstrap_cells_in_sync():
+    problems = nbtool.check()
+    assert not problems, "\n".join(problems) + "\n\nRun `make sync`."
+
+
+def test_sync_check_detects_a_drifted_notebook(monkeypatch):
+    """The check above can fail: change a #@save cell in memory and it must notice."""
+    original_read = nbtool.read
+
+    def drifted(path):
+        nb = original_read(path)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.source.startswith(nbtool.SAVE_MARK):
+                cell.source += "\n\nDRIFT = 1"
+                break
+        return nb
+
+    monkeypatch.setattr(nbtool, "read", drifted)
+    problems = nbtool.check()
+    assert any("adbook/book.py differs" in p and "DRIFT = 1" in p for p in problems)
+
+
+def test_sync_check_detects_a_wrong_repository_url(monkeypatch):
+    monkeypatch.setattr(nbtool, "repo_url", lambda: "https://example.invalid/fork")
+    problems = nbtool.check()
+    assert problems and all("bootstrap" in p for p in problems)
+
+
+def test_exported_module_is_importable():
+    import adbook
+
+    assert adbook.book.__all__ and set(adbook.book.__all__) <= set(dir(adbook))
+    assert callable(adbook.setup_notebook)
