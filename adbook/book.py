@@ -19,7 +19,11 @@ import jax
 
 
 def time_call(f, *args, repeat=5, min_time=0.05):
-    "f(*args) 한 번에 걸리는 시간(초). 워밍업 뒤에 재고, 매번 결과가 준비될 때까지 기다린다."
+    """f(*args) 한 번에 걸리는 시간(초).
+
+    워밍업 뒤에 재고, 결과가 준비될 때까지 기다린다. 한 번 재는 데 min_time초 이상
+    걸리도록 반복 횟수를 정하고, repeat번 잰 것 가운데 가장 짧은 값을 쓴다.
+    """
     jax.block_until_ready(f(*args))  # 워밍업: 컴파일과 첫 호출은 재지 않는다
 
     def run(number):
@@ -37,7 +41,10 @@ def time_call(f, *args, repeat=5, min_time=0.05):
 
 
 def device_label():
-    "JAX가 계산에 쓰는 장치를 한 줄로: 예) 'CPU (코어 2개)', 'GPU: NVIDIA H100 80GB HBM3'."
+    """JAX가 계산에 쓰는 장치를 한 줄로 설명한다.
+
+    예: 'CPU (코어 2개)', 'GPU: NVIDIA H100 80GB HBM3'.
+    """
     devices = jax.devices()
     first = devices[0]
     if first.platform == "cpu":
