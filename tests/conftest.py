@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,15 +35,21 @@ def execute_notebook(path: Path) -> nbformat.NotebookNode:
 
     A failing cell raises nbclient's CellExecutionError, whose message shows the cell's source
     and the traceback; a cell running past CELL_TIMEOUT raises CellTimeoutError.
+
+    The kernel talks over local (IPC) sockets, not TCP ports: the build, running at the same time
+    on the other pytest worker, starts its kernels on TCP ports, and two processes choosing free
+    ports at once can pick the same one ("Address already in use").
     """
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="nbkernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=CELL_TIMEOUT,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
     return nb
 
 

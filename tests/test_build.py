@@ -1,7 +1,8 @@
 """The book builds with warnings as errors, and the built pages work in a real browser.
 
-The build and the browser checks share one pytest-xdist group, so the book is built once, on one
-worker, while the other worker executes the notebooks (`make test` runs `--dist loadgroup`).
+Every test that builds a book, and the browser checks, share one pytest-xdist group: the book is
+built once, on one worker, while the other worker executes the notebooks (`make test` runs
+`--dist loadgroup`). Keeping all builds on one worker also keeps their kernels' TCP ports apart.
 """
 
 from __future__ import annotations
@@ -48,18 +49,21 @@ def _build_output(tmp_path, pages):
     return result.returncode, result.stdout + result.stderr
 
 
+@BUILD
 def test_temp_book_of_good_pages_builds(tmp_path):
     """Control for the two tests below: the temporary-book set-up itself builds."""
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md"})
     assert code == 0, output[-4000:]
 
 
+@BUILD
 def test_broken_notebook_fails_the_build(tmp_path):
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "broken": FIXTURES / "broken.ipynb"})
     assert code != 0
     assert "ZeroDivisionError" in output
 
 
+@BUILD
 def test_broken_cross_reference_fails_the_build(tmp_path):
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "bad": FIXTURES / "broken_ref.md"})
     assert code != 0
