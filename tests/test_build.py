@@ -119,7 +119,18 @@ def _open(browser, url):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.route("**/*", lambda route, request: _route(route, request, blocked))
     response = page.goto(url, wait_until="load")
+    page.evaluate(SETTLE_JS)
     return page, response, errors, blocked
+
+
+# Wait until MathJax has typeset the page and every web font has loaded, so that what the
+# checks below see (and screenshot) no longer changes.
+SETTLE_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await document.fonts.ready;
+}
+"""
 
 
 PAGE_REPORT_JS = """
@@ -172,13 +183,26 @@ def _glyph_png(page, text):
         }""",
         text,
     )
-    png = handle.as_element().screenshot()
+    page.evaluate(SETTLE_JS)
+    png = handle.as_element().screenshot(animations="disabled")
     handle.evaluate("s => s.remove()")
     return png
 
 
 def _drawn_differently(page, a, b):
-    return _glyph_png(page, a) != _glyph_png(page, b)
+    """Whether `a` and `b` are drawn differently, from screenshots that are stable (taken again
+    until two in a row agree, so that a repaint in progress cannot decide the answer)."""
+
+    def stable_png(text):
+        previous = _glyph_png(page, text)
+        for _ in range(5):
+            current = _glyph_png(page, text)
+            if current == previous:
+                return current
+            previous = current
+        raise AssertionError(f"the drawing of {text!r} did not settle")
+
+    return stable_png(a) != stable_png(b)
 
 
 def _hangul_renders(page):

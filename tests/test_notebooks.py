@@ -4,6 +4,9 @@ of contents and the files agree; the shared module agrees with the notebooks it 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -103,3 +106,35 @@ def test_exported_module_is_importable():
 
     assert adbook.book.__all__ and set(adbook.book.__all__) <= set(dir(adbook))
     assert callable(adbook.setup_notebook)
+
+
+def test_hangul_font_comes_from_pip_without_system_fonts(tmp_path):
+    """On a machine without fonts-nanum (Colab, no root), setup_notebook still finds NanumGothic."""
+    script = """
+import glob, warnings
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import font_manager
+import adbook._env as env
+# Pretend the system has no Nanum fonts: matplotlib has not seen them, and the system folder is empty.
+font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist if "Nanum" not in f.name]
+real_glob = glob.glob
+env.glob.glob = lambda pattern, **kw: [] if pattern.startswith("/usr/share/fonts") else real_glob(pattern, **kw)
+assert not env._has_font("NanumGothic")
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    env.setup_notebook()
+assert env._has_font("NanumGothic"), "NanumGothic was not registered"
+import matplotlib.pyplot as plt
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    fig, ax = plt.subplots()
+    ax.set_title("간격 $h$와 오차")
+    ax.set_xlabel("음수 눈금 -1")
+    fig.savefig(r"%s")
+print("ok")
+""" % (tmp_path / "hangul.png")
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}  # a fresh matplotlib font cache
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stdout + result.stderr
+    assert "does not have a glyph" not in result.stderr and "missing from font" not in result.stderr, result.stderr
