@@ -7,6 +7,12 @@ edit the chapter that teaches the code, then run `make sync`.
 __all__ = [
     'time_call',
     'device_label',
+    'forward_difference',
+    'central_difference',
+    'error_curve',
+    'complex_step',
+    'CallCounter',
+    'fd_gradient',
 ]
 
 
@@ -52,3 +58,72 @@ def device_label():
     else:
         label = f"{first.platform.upper()}: {first.device_kind}"
     return label if len(devices) == 1 else f"{label} × {len(devices)}"
+
+
+# ---- book/ch01_numerical.ipynb ----
+
+def forward_difference(f, x, h):
+    "전진 차분 (f(x + h) - f(x)) / h. 절단 오차는 h에 비례한다."
+    return (f(x + h) - f(x)) / h
+
+
+def central_difference(f, x, h):
+    "중앙 차분 (f(x + h) - f(x - h)) / 2h. 절단 오차는 h²에 비례한다."
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def error_curve(approx, reference, xs, hs, dtype):
+    "간격 h마다, 점 xs에서 approx(x, h)와 참값 reference의 평균 상대 오차. 계산은 dtype으로 한다."
+    xs_typed = jnp.asarray(xs, dtype)
+    values = jax.vmap(lambda h: approx(xs_typed, h))(jnp.asarray(hs, dtype))
+    reference = np.asarray(reference, np.float64)
+    relative = np.abs(np.asarray(values, np.float64) - reference) / np.abs(reference)
+    return relative.mean(axis=1)
+
+
+import jax.numpy as jnp
+
+
+def complex_step(f, x, h=1e-20):
+    "복소 스텝 미분 Im f(x + ih) / h. f는 복소수에서 해석적(holomorphic)이어야 한다."
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"complex_step은 실수(float) 입력을 받습니다. 받은 자료형: {x.dtype}")
+    return jnp.imag(f(x + 1j * h)) / h
+
+
+import jax.numpy as jnp
+
+
+class CallCounter:
+    "함수를 감싸 불린 횟수를 센다: counted = CallCounter(f); counted(x); counted.calls"
+
+    def __init__(self, f):
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.f(*args, **kwargs)
+
+
+def fd_gradient(f, x, h, method="central"):
+    """f: R^n -> R의 기울기를 차분으로 근사한다.
+
+    method="forward"는 f를 n + 1번, "central"은 2n번 부른다.
+    """
+    x = jnp.asarray(x)
+    if x.ndim != 1 or not jnp.issubdtype(x.dtype, jnp.floating):
+        raise ValueError(f"x는 실수 1차원 배열이어야 합니다. 받은 모양 {x.shape}, 자료형 {x.dtype}")
+    if method not in ("forward", "central"):
+        raise ValueError(f"method는 'forward' 또는 'central'입니다. 받은 값: {method!r}")
+    steps = h * jnp.eye(x.size, dtype=x.dtype)
+    if method == "forward":
+        fx = f(x)
+        return jnp.array([(f(x + step) - fx) / h for step in steps])
+    return jnp.array([(f(x + step) - f(x - step)) / (2 * h) for step in steps])

@@ -129,8 +129,8 @@ import matplotlib.pyplot as plt
 with warnings.catch_warnings():
     warnings.simplefilter("error")
     fig, ax = plt.subplots()
-    ax.set_title("간격 $h$와 오차")
-    ax.set_xlabel("음수 눈금 -1")
+    ax.set_title("간격 h와 오차")
+    ax.loglog([1e-16, 1.0], [1e-16, 1.0])  # log ticks: 10^{-16} needs the minus sign (DejaVu Sans)
     fig.savefig(r"%s")
 print("ok")
 """ % (tmp_path / "hangul.png")
