@@ -110,7 +110,9 @@ def public_names(code: str) -> list[str]:
             names.append(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [t.id for t in targets if isinstance(t, ast.Name)]
+            for target in targets:  # `a = ...` and `a, b = ...`
+                elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                names += [t.id for t in elements if isinstance(t, ast.Name)]
     return [n for n in names if not n.startswith("_")]
 
 
