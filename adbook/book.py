@@ -13,6 +13,29 @@ __all__ = [
     'complex_step',
     'CallCounter',
     'fd_gradient',
+    'sin',
+    'cos',
+    'exp',
+    'log',
+    'tanh',
+    'sqrt',
+    'running_example',
+    'Overloaded',
+    'Expr',
+    'const',
+    'var',
+    'as_expr',
+    'postorder',
+    'to_text',
+    'tree_size',
+    'dag_size',
+    'PRIMITIVES',
+    'evaluate',
+    'LOCAL_PARTIALS',
+    'diff',
+    'simplify',
+    'newton_sqrt',
+    'steps_needed',
 ]
 
 
@@ -127,3 +150,393 @@ def fd_gradient(f, x, h, method="central"):
         fx = f(x)
         return jnp.array([(f(x + step) - fx) / h for step in steps])
     return jnp.array([(f(x + step) - f(x - step)) / (2 * h) for step in steps])
+
+
+# ---- book/ch02_symbolic.ipynb ----
+
+import jax.numpy as jnp
+
+
+def _elementary(name):
+    numeric = getattr(jnp, name)
+
+    def function(x):
+        method = getattr(type(x), name, None)  # 이 책의 타입이면 그 메서드를 쓴다
+        return method(x) if method is not None else numeric(x)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (
+        f"{name}(x): 이 책의 타입(기호식, 추적값 등)이면 x.{name}()을, "
+        f"그 밖의 값(숫자, 배열, JAX 추적자)이면 jnp.{name}(x)를 계산한다."
+    )
+    return function
+
+
+sin, cos, exp, log, tanh, sqrt = map(_elementary, ("sin", "cos", "exp", "log", "tanh", "sqrt"))
+
+
+def running_example(x1, x2):
+    """이 책의 길잡이 예제 f(x1, x2) = x1·x2 + exp(x1·x2) - sin(x2).
+
+    x1·x2를 한 번만 계산하고, 3장의 평가 추적 v1 … v7과 같은 순서로 계산한다.
+    """
+    v3 = x1 * x2
+    v4 = sin(x2)
+    return exp(v3) + (v3 - v4)
+
+
+class Overloaded:
+    """산술 연산자와 초등 함수 메서드를 모두 self._apply(op, *args) 하나로 보내는 믹스인(mixin).
+
+    op 이름은 JAX의 원시 연산 이름을 따른다: add sub mul div pow neg sin cos exp log tanh sqrt.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other): return self._apply("add", self, other)
+    def __radd__(self, other): return self._apply("add", other, self)
+    def __sub__(self, other): return self._apply("sub", self, other)
+    def __rsub__(self, other): return self._apply("sub", other, self)
+    def __mul__(self, other): return self._apply("mul", self, other)
+    def __rmul__(self, other): return self._apply("mul", other, self)
+    def __truediv__(self, other): return self._apply("div", self, other)
+    def __rtruediv__(self, other): return self._apply("div", other, self)
+    def __pow__(self, other): return self._apply("pow", self, other)
+    def __rpow__(self, other): return self._apply("pow", other, self)
+    def __neg__(self): return self._apply("neg", self)
+    def sin(self): return self._apply("sin", self)
+    def cos(self): return self._apply("cos", self)
+    def exp(self): return self._apply("exp", self)
+    def log(self): return self._apply("log", self)
+    def tanh(self): return self._apply("tanh", self)
+    def sqrt(self): return self._apply("sqrt", self)
+
+
+import numbers
+import weakref
+
+
+class Expr(Overloaded):
+    """기호식의 마디. 같은 (op, args, payload)는 언제나 같은 객체다(해시 콘싱).
+
+    op: "const"(payload = 값), "var"(payload = 이름), 또는 Overloaded의 연산 이름.
+    만들 때는 const, var와 연산자를 쓴다: x = var("x"); e = 3 * sin(x) + x ** 2
+    """
+
+    __slots__ = ("op", "args", "payload", "__weakref__")
+    _interned = weakref.WeakValueDictionary()
+
+    def __new__(cls, op, args=(), payload=None):
+        key = (op, args, payload)
+        node = cls._interned.get(key)
+        if node is None:
+            node = super().__new__(cls)
+            node.op, node.args, node.payload = op, args, payload
+            cls._interned[key] = node
+        return node
+
+    @classmethod
+    def _apply(cls, op, *args):
+        return cls(op, tuple(as_expr(arg) for arg in args))
+
+    def _compare(self, other):
+        raise TypeError(
+            f"기호식 {self}의 크기는 비교할 수 없습니다: 변수에 값이 없으니 참/거짓이 정해지지 않습니다. "
+            "입력값에 따라 갈리는 if/while은 기호식 하나로 나타낼 수 없습니다."
+        )
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
+
+    def __bool__(self):
+        raise TypeError(f"기호식 {self}의 참/거짓은 변수의 값을 알아야 정해집니다.")
+
+    def __str__(self):
+        return to_text(self)
+
+    def __repr__(self):
+        return f"Expr({to_text(self)})"
+
+
+def const(value):
+    "상수 마디. value는 실수(int, float)여야 한다."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"기호식의 상수는 실수여야 합니다. 받은 값: {value!r} ({type(value).__name__})")
+    return Expr("const", payload=float(value))
+
+
+def var(name):
+    "변수 마디. name은 파이썬 식별자 문자열이다."
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"변수 이름은 파이썬 식별자 문자열이어야 합니다. 받은 값: {name!r}")
+    return Expr("var", payload=name)
+
+
+def as_expr(value):
+    return value if isinstance(value, Expr) else const(value)
+
+
+def postorder(*roots):
+    "roots에서 닿는 서로 다른 마디를 한 번씩, 인자가 먼저 오는 순서(위상 정렬)로 나열한다."
+    order, seen = [], set()
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args) if arg not in seen)
+    return order
+
+
+_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def _precedence(node):
+    if node.op == "const" and node.payload < 0:
+        return _PRECEDENCE["neg"]
+    return _PRECEDENCE.get(node.op, 5)  # 잎과 sin(...) 같은 함수 호출은 괄호가 필요 없다
+
+
+def _format_number(value):
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def to_text(root):
+    "식을 파이썬 문법으로 쓴다. 괄호는 연산자 우선순위에 필요한 곳에만 넣는다."
+    text = {}
+    for node in postorder(root):
+        if node.op == "const":
+            text[node] = _format_number(node.payload)
+        elif node.op == "var":
+            text[node] = node.payload
+        elif node.op == "neg":
+            (x,) = node.args
+            text[node] = "-" + (text[x] if _precedence(x) > 3 else f"({text[x]})")
+        elif node.op in _SYMBOL:
+            x, y = node.args
+            p = _PRECEDENCE[node.op]
+            # 왼쪽: 우선순위가 낮으면 괄호. 거듭제곱은 오른쪽부터 묶이므로 같아도 괄호.
+            left_paren = _precedence(x) < p or (_precedence(x) == p and node.op == "pow")
+            # 오른쪽: 낮으면 괄호. 같을 때 괄호를 빼는 것은 a + (b - c) -> a + b - c와
+            # a * (b * c) -> a * b * c뿐이다 (a - (b - c)는 a - b - c가 아니다).
+            right_paren = _precedence(y) < p or (
+                _precedence(y) == p and not (node.op == "add" or node.op == y.op == "mul")
+            )
+            left = f"({text[x]})" if left_paren else text[x]
+            right = f"({text[y]})" if right_paren else text[y]
+            text[node] = f"{left} {_SYMBOL[node.op]} {right}"
+        else:
+            (x,) = node.args
+            text[node] = f"{node.op}({text[x]})"
+    return text[root]
+
+
+def tree_size(*roots):
+    "식을 다 풀어 쓸 때의 마디 수. 같은 부분식이 여러 번 나오면 그만큼 센다."
+    size = {}
+    for node in postorder(*roots):
+        size[node] = 1 + sum(size[arg] for arg in node.args)
+    return sum(size[root] for root in roots)
+
+
+def dag_size(*roots):
+    "서로 다른 마디의 수. 같은 부분식은 한 번만 센다."
+    return len(postorder(*roots))
+
+
+import operator
+
+PRIMITIVES = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "pow": operator.pow, "neg": operator.neg,
+    "sin": sin, "cos": cos, "exp": exp, "log": log, "tanh": tanh, "sqrt": sqrt,
+}
+
+
+def evaluate(root, env):
+    "env = {변수 이름: 값}으로 식의 값을 계산한다. 값은 숫자, 배열, 또는 다른 식이어도 된다."
+    value = {}
+    for node in postorder(root):
+        if node.op == "const":
+            value[node] = node.payload
+        elif node.op == "var":
+            if node.payload not in env:
+                raise KeyError(f"변수 {node.payload}의 값이 없습니다. env에 있는 변수: {sorted(env)}")
+            value[node] = env[node.payload]
+        else:
+            value[node] = PRIMITIVES[node.op](*(value[arg] for arg in node.args))
+    return value[root]
+
+
+LOCAL_PARTIALS = {
+    # 연산:  (∂z/∂x,                               ∂z/∂y)     z = op(x, y), op(x)
+    "add":  (lambda z, x, y: 1.0,                  lambda z, x, y: 1.0),
+    "sub":  (lambda z, x, y: 1.0,                  lambda z, x, y: -1.0),
+    "mul":  (lambda z, x, y: y,                    lambda z, x, y: x),
+    "div":  (lambda z, x, y: 1.0 / y,              lambda z, x, y: -z / y),
+    "pow":  (lambda z, x, y: y * x ** (y - 1.0),   lambda z, x, y: log(x) * z),
+    "neg":  (lambda z, x: -1.0,),
+    "sin":  (lambda z, x: cos(x),),
+    "cos":  (lambda z, x: -sin(x),),
+    "exp":  (lambda z, x: z,),
+    "log":  (lambda z, x: 1.0 / x,),
+    "tanh": (lambda z, x: 1.0 - z ** 2,),
+    "sqrt": (lambda z, x: 0.5 / z,),
+}
+
+
+def diff(root, wrt):
+    "식 root를 변수 wrt로 미분한 식. 규칙은 LOCAL_PARTIALS, 합치는 법은 연쇄 법칙이다. 단순화는 하지 않는다."
+    if not (isinstance(wrt, Expr) and wrt.op == "var"):
+        raise TypeError(f"diff는 변수(var)로 미분합니다. 받은 값: {wrt!r}")
+    derivative = {}
+    for node in postorder(root):
+        if node.op in ("const", "var"):
+            derivative[node] = const(1.0 if node is wrt else 0.0)
+        else:
+            terms = [
+                partial(node, *node.args) * derivative[arg]
+                for partial, arg in zip(LOCAL_PARTIALS[node.op], node.args)
+            ]
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            derivative[node] = total
+    return derivative[root]
+
+
+import math
+import operator
+
+_FOLD = {  # 상수 접기: 파이썬 실수로 정확히 계산한다
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "pow": math.pow, "neg": operator.neg,
+    "sin": math.sin, "cos": math.cos, "exp": math.exp, "log": math.log, "tanh": math.tanh, "sqrt": math.sqrt,
+}
+
+
+def _is_const(node, value=None):
+    return node.op == "const" and (value is None or node.payload == value)
+
+
+def _coefficient(node):
+    "식을 (상수 계수, 나머지)로 나눈다: 2 * a -> (2, a),  -a -> (-1, a),  a -> (1, a)"
+    if node.op == "mul" and _is_const(node.args[0]):
+        return node.args[0].payload, node.args[1]
+    if node.op == "neg":
+        return -1.0, node.args[0]
+    return 1.0, node
+
+
+def _scaled(c, term):
+    "c * term. term은 _coefficient가 돌려준 나머지(계수가 없는 식)다."
+    if c == 0:
+        return const(0.0)
+    if c == 1:
+        return term
+    if c == -1:
+        return Expr("neg", (term,))
+    return Expr("mul", (const(c), term))
+
+
+def _rebuild(op, args):
+    "이미 단순화된 인자 args로 op 마디를 만들며, 그 마디에서 할 수 있는 단순화를 한다."
+    if all(_is_const(arg) for arg in args):
+        try:
+            value = _FOLD[op](*(arg.payload for arg in args))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            value = None
+        if value is not None and math.isfinite(value):
+            return const(value)
+    if op in ("add", "sub"):
+        x, y = args
+        if _is_const(y, 0):
+            return x
+        if _is_const(x, 0):
+            return y if op == "add" else _rebuild("neg", (y,))
+        (cx, tx), (cy, ty) = _coefficient(x), _coefficient(y)
+        if tx is ty:  # 동류항: 2a + 3a -> 5a
+            return _scaled(cx + cy if op == "add" else cx - cy, tx)
+        if cy < 0:  # a + (-2b) -> a - 2b
+            return _rebuild("sub" if op == "add" else "add", (x, _scaled(-cy, ty)))
+    elif op == "mul":
+        x, y = args
+        if _is_const(y) and not _is_const(x):
+            x, y = y, x
+        if _is_const(x, 0) or _is_const(y, 0):
+            return const(0.0)
+        if _is_const(x):
+            c, t = _coefficient(y)
+            return _scaled(x.payload * c, t)
+        (cx, tx), (cy, ty) = _coefficient(x), _coefficient(y)
+        if cx != 1 or cy != 1:  # 계수와 부호는 앞으로: (2a)(-b) -> -2(ab)
+            return _scaled(cx * cy, _rebuild("mul", (tx, ty)))
+        if x is y:
+            return _rebuild("pow", (x, const(2.0)))
+    elif op == "div":
+        x, y = args
+        if _is_const(y, 1):
+            return x
+        if _is_const(x, 0):
+            return const(0.0)
+        if x is y:
+            return const(1.0)
+        c, t = _coefficient(x)
+        if c != 1:  # (c a) / b -> c (a / b)
+            return _scaled(c, _rebuild("div", (t, y)))
+    elif op == "pow":
+        x, y = args
+        if _is_const(y, 1):
+            return x
+        if _is_const(y, 0) or _is_const(x, 1):
+            return const(1.0)
+    elif op == "neg":
+        (x,) = args
+        c, t = _coefficient(x)
+        if c != 1:  # -(-a) -> a,  -(2a) -> -2a
+            return _scaled(-c, t)
+    return Expr(op, args)
+
+
+def simplify(root):
+    "상수 접기, 0과 1의 항등식, 동류항 정리로 식을 단순화한다. 전개나 인수분해는 하지 않는다."
+    simplified = {}
+    for node in postorder(root):
+        if node.op in ("const", "var"):
+            simplified[node] = node
+        else:
+            simplified[node] = _rebuild(node.op, tuple(simplified[arg] for arg in node.args))
+    return simplified[root]
+
+
+import numbers
+
+
+def newton_sqrt(a, steps=None, rtol=1e-12):
+    """뉴턴 방법으로 √a (a > 0)를 구한다: y <- (y + a / y) / 2.
+
+    steps가 None이면 y² - a ≤ rtol·a가 될 때까지(반복 횟수가 a에 달려 있다),
+    정수이면 정확히 steps번 되풀이한다. 시작값 (1 + a)/2는 √a 이상이므로 y는 위에서 √a로 내려간다.
+    """
+    if isinstance(a, numbers.Real) and not a > 0:
+        raise ValueError(f"newton_sqrt는 a > 0에서만 씁니다. 받은 값: {a!r}")
+    y = (1.0 + a) / 2.0
+    if steps is None:
+        while y * y - a > rtol * a:
+            y = (y + a / y) / 2.0
+    else:
+        for _ in range(steps):
+            y = (y + a / y) / 2.0
+    return y
+
+
+def steps_needed(a, rtol=1e-12):
+    "newton_sqrt(a)가 멈출 때까지 되풀이하는 횟수"
+    for k in range(100):
+        y = newton_sqrt(a, steps=k)
+        if y * y - a <= rtol * a:  # newton_sqrt가 멈추는 조건과 같은 식
+            return k
+    raise ValueError(f"newton_sqrt({a!r})가 100번 안에 멈추지 않습니다")
