@@ -36,6 +36,17 @@ __all__ = [
     'simplify',
     'newton_sqrt',
     'steps_needed',
+    'Literal',
+    'Equation',
+    'Trace',
+    'Traced',
+    'trace_function',
+    'RUNNING_POINT',
+    'equation_expr',
+    'trace_table',
+    'live_variables',
+    'draw_trace',
+    'replay',
 ]
 
 
@@ -540,3 +551,211 @@ def steps_needed(a, rtol=1e-12):
         if y * y - a <= rtol * a:  # newton_sqrt가 멈추는 조건과 같은 식
             return k
     raise ValueError(f"newton_sqrt({a!r})가 100번 안에 멈추지 않습니다")
+
+
+# ---- book/ch03_trace.ipynb ----
+
+import dataclasses
+import numbers
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+
+class Literal(NamedTuple):
+    "추적 밖에서 온 상수 (예: 2.0 * x의 2.0)"
+    value: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Equation:
+    "평가 추적의 한 줄 v[out] = op(*args). args의 원소는 앞 줄의 변수 번호(int)나 Literal이다."
+    out: int
+    op: str
+    args: tuple
+    value: Any
+
+
+class Trace:
+    """평가 추적(웽거트 리스트). 입력 줄(op == "input") 다음에 실행된 연산이 한 줄씩 쌓인다.
+
+    trace_function(f, *args)가 만든다. 변수 번호는 1부터 센다: equations[i]가 v_{i+1}이다.
+    """
+
+    def __init__(self):
+        self.equations = []
+        self.outputs = ()  # 출력 변수 번호들
+
+    def __len__(self):
+        return len(self.equations)
+
+    def __getitem__(self, index):
+        "변수 번호 index(1부터)의 줄"
+        return self.equations[index - 1]
+
+    @property
+    def inputs(self):
+        return tuple(eq.out for eq in self.equations if eq.op == "input")
+
+    def _append(self, op, args, value):
+        eq = Equation(len(self.equations) + 1, op, args, value)
+        self.equations.append(eq)
+        return Traced(self, eq.out, value)
+
+    def new_input(self, value):
+        return self._append("input", (), value)
+
+    def record(self, op, *args):
+        "args(Traced 또는 상수)에 op을 적용해 값을 계산하고, 그 연산을 한 줄로 적는다."
+        refs, values = [], []
+        for arg in args:
+            if isinstance(arg, Traced):
+                if arg.trace is not self:
+                    raise ValueError(f"{op}: 다른 추적에서 온 값 v{arg.index}을 섞을 수 없습니다.")
+                refs.append(arg.index)
+                values.append(arg.value)
+            elif isinstance(arg, (numbers.Real, np.ndarray, jax.Array)) and not isinstance(arg, bool):
+                refs.append(Literal(arg))
+                values.append(arg)
+            else:
+                raise TypeError(
+                    f"{op}: 추적할 수 없는 값 {arg!r} ({type(arg).__name__}). 숫자나 배열, 추적값만 받습니다."
+                )
+        return self._append(op, tuple(refs), PRIMITIVES[op](*values))
+
+
+class Traced(Overloaded):
+    """추적 중인 값: 진짜 값(value)과, 그 값을 만든 줄의 변수 번호(index).
+
+    연산은 값을 계산하고 추적에 기록한다. 비교(<, > 등)와 bool은 값으로 하고 기록하지 않는다.
+    """
+
+    __slots__ = ("trace", "index", "value")
+
+    def __init__(self, trace, index, value):
+        self.trace, self.index, self.value = trace, index, value
+
+    def _apply(self, op, *args):
+        return self.trace.record(op, *args)
+
+    def __lt__(self, other): return self.value < _value_of(other)
+    def __le__(self, other): return self.value <= _value_of(other)
+    def __gt__(self, other): return self.value > _value_of(other)
+    def __ge__(self, other): return self.value >= _value_of(other)
+    def __bool__(self): return bool(self.value)
+
+    def __repr__(self):
+        return f"Traced(v{self.index} = {self.value!r})"
+
+
+def _value_of(x):
+    return x.value if isinstance(x, Traced) else x
+
+
+def trace_function(f, *args):
+    "f(*args)를 실행하며 평가 추적을 기록해 돌려준다. f는 이 책의 sin, exp 등과 산술 연산자로 쓴 함수다."
+    trace = Trace()
+    inputs = [trace.new_input(arg) for arg in args]
+    result = f(*inputs)
+    outputs = result if isinstance(result, tuple) else (result,)
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Traced) or out.trace is not trace:
+            raise TypeError(
+                f"{getattr(f, '__name__', f)}의 출력 {i}번이 추적값이 아닙니다({type(out).__name__}): "
+                "입력에 의존하지 않는 값은 추적할 수 없습니다."
+            )
+    trace.outputs = tuple(out.index for out in outputs)
+    return trace
+
+
+RUNNING_POINT = (1.5, 0.5)  # 길잡이 예제를 계산하는 점 (x1, x2): 3~5장이 함께 쓴다
+
+
+def equation_expr(eq):
+    "한 줄의 오른쪽을 기호식으로: 변수 번호 i는 기호 v_i, 상수는 const"
+    args = tuple(var(f"v{a}") if isinstance(a, int) else const(a.value) for a in eq.args)
+    return Expr(eq.op, args)
+
+
+def trace_table(trace, input_names=None, digits=6):
+    "평가 추적을 마크다운 표(변수, 식, 값)로. 입력 이름은 input_names(기본 x1, x2, …)."
+    names = input_names or [f"x{i + 1}" for i in range(len(trace.inputs))]
+    rows = ["| 변수 | 식 | 값 |", "|---|---|---|"]
+    for eq in trace.equations:
+        rhs = names[trace.inputs.index(eq.out)] if eq.op == "input" else to_text(equation_expr(eq))
+        mark = " (출력)" if eq.out in trace.outputs else ""
+        rows.append(f"| $v_{{{eq.out}}}${mark} | `{rhs}` | {float(eq.value):.{digits}g} |")
+    return "\n".join(rows)
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def live_variables(trace):
+    "출력을 계산하는 데 쓰인 변수 번호들의 집합 (출력에 닿지 않는 줄은 미분에도 쓰이지 않는다)"
+    live = set(trace.outputs)
+    for eq in reversed(trace.equations):
+        if eq.out in live:
+            live.update(a for a in eq.args if isinstance(a, int))
+    return live
+
+
+def draw_trace(trace, ax=None, input_names=None, digits=4):
+    "평가 추적을 계산 그래프로 그린다. 마디에는 변수, 연산, 값을 적는다."
+    names = input_names or [f"x{i + 1}" for i in range(len(trace.inputs))]
+    live = live_variables(trace)
+    parents = {eq.out: [a for a in eq.args if isinstance(a, int)] for eq in trace.equations}
+    level = {}
+    for eq in trace.equations:
+        level[eq.out] = 1 + max((level[p] for p in parents[eq.out]), default=-1)
+    position = {}  # 단(depth)마다 한 열, 열 안에서는 부모들의 높이 평균이 높은 마디가 위로
+    columns = [[v for v in level if level[v] == depth] for depth in range(max(level.values()) + 1)]
+    for depth, column in enumerate(columns):
+        column.sort(key=lambda v: (-np.mean([position[p][1] for p in parents[v]]) if parents[v] else 0, v))
+        for row, v in enumerate(column):
+            position[v] = (depth, (len(column) - 1) / 2 - row)
+    if ax is None:
+        tallest = max(len(column) for column in columns)
+        _, ax = plt.subplots(figsize=(1.6 * len(columns) + 1, 0.8 * tallest + 0.8))
+    boxes = {}
+    for eq in trace.equations:
+        rhs = names[trace.inputs.index(eq.out)] if eq.op == "input" else to_text(equation_expr(eq))
+        color = "#fde3c8" if eq.out in trace.outputs else "#dbe9f6" if eq.out in live else "#eeeeee"
+        boxes[eq.out] = ax.text(
+            *position[eq.out], f"v{eq.out} = {rhs}\n{float(eq.value):.{digits}g}",
+            ha="center", va="center", fontsize=9, color="black" if eq.out in live else "gray",
+            bbox=dict(boxstyle="round,pad=0.4", facecolor=color, edgecolor="gray"), zorder=2,
+        )
+    for eq in trace.equations:
+        for p in parents[eq.out]:
+            skip = level[eq.out] - level[p] > 1  # 단을 건너뛰는 화살표는 휘어서 중간 마디를 피한다
+            ax.annotate(  # 화살표는 글상자 뒤에 그려 상자의 테두리에서 자른다
+                "", xy=position[eq.out], xytext=position[p], zorder=3,
+                arrowprops=dict(arrowstyle="-|>", color="dimgray", shrinkA=2, shrinkB=2,
+                                connectionstyle=f"arc3,rad={-0.45 if skip else 0}",
+                                patchA=boxes[p].get_bbox_patch(), patchB=boxes[eq.out].get_bbox_patch()),
+            )
+    xs = [x for x, _ in position.values()]
+    ys = [y for _, y in position.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.axis("off")
+    return ax
+
+
+def replay(trace, *inputs):
+    """기록된 연산을 새 입력으로 다시 계산한다. 입력은 숫자, 배열, 기호식 등 PRIMITIVES가 받는 무엇이든 된다.
+
+    제어 흐름은 기록할 때의 경로 그대로다: 경로가 같은 입력에서만 f와 같은 값을 낸다.
+    """
+    if len(inputs) != len(trace.inputs):
+        raise TypeError(f"추적의 입력은 {len(trace.inputs)}개인데 {len(inputs)}개를 받았습니다.")
+    value = dict(zip(trace.inputs, inputs))
+    for eq in trace.equations:
+        if eq.op != "input":
+            args = [value[a] if isinstance(a, int) else a.value for a in eq.args]
+            value[eq.out] = PRIMITIVES[eq.op](*args)
+    outputs = tuple(value[i] for i in trace.outputs)
+    return outputs[0] if len(outputs) == 1 else outputs
