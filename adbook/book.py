@@ -287,7 +287,7 @@ def as_expr(value):
 
 
 def postorder(*roots):
-    "roots에서 닿는 서로 다른 마디를 한 번씩, 인자가 먼저 오는 순서(위상 정렬)로 나열한다."
+    "roots에서 닿는 서로 다른 마디를 한 번씩, 인자가 먼저 오는 순서(위상 순서)로 나열한다."
     order, seen = [], set()
     stack = [(root, False) for root in reversed(roots)]
     while stack:
@@ -628,7 +628,7 @@ class Trace:
 class Traced(Overloaded):
     """추적 중인 값: 진짜 값(value)과, 그 값을 만든 줄의 변수 번호(index).
 
-    연산은 값을 계산하고 추적에 기록한다. 비교(<, > 등)와 bool은 값으로 하고 기록하지 않는다.
+    연산은 값을 계산하고 추적에 기록한다. 비교(<, >, == 등)와 bool은 값으로 하고 기록하지 않는다.
     """
 
     __slots__ = ("trace", "index", "value")
@@ -643,7 +643,10 @@ class Traced(Overloaded):
     def __le__(self, other): return self.value <= _value_of(other)
     def __gt__(self, other): return self.value > _value_of(other)
     def __ge__(self, other): return self.value >= _value_of(other)
+    def __eq__(self, other): return self.value == _value_of(other)
+    def __ne__(self, other): return self.value != _value_of(other)
     def __bool__(self): return bool(self.value)
+    __hash__ = object.__hash__  # __eq__를 정의해도 객체로서 dict/set에 넣을 수 있게
 
     def __repr__(self):
         return f"Traced(v{self.index} = {self.value!r})"
@@ -731,7 +734,7 @@ def draw_trace(trace, ax=None, input_names=None, digits=4):
     for eq in trace.equations:
         for p in parents[eq.out]:
             skip = level[eq.out] - level[p] > 1  # 단을 건너뛰는 화살표는 휘어서 중간 마디를 피한다
-            ax.annotate(  # 화살표는 글상자 뒤에 그려 상자의 테두리에서 자른다
+            ax.annotate(  # 화살표는 글상자보다 나중에 그려야(zorder) 상자 테두리에서 잘린다
                 "", xy=position[eq.out], xytext=position[p], zorder=3,
                 arrowprops=dict(arrowstyle="-|>", color="dimgray", shrinkA=2, shrinkB=2,
                                 connectionstyle=f"arc3,rad={-0.45 if skip else 0}",

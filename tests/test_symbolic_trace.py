@@ -226,3 +226,15 @@ def test_values_from_two_traces_do_not_mix():
     trace_function(lambda x: inner.append(x) or x * 1.0, 1.0)
     with pytest.raises(ValueError, match="다른 추적"):
         trace_function(lambda y: y + inner[0], 2.0)
+
+
+def test_traced_values_compare_by_value_without_recording():
+    seen = []
+
+    def f(x):
+        seen.extend([x == 2.0, x != 2.0, x < 3.0, x >= 3.0])
+        return x * 1.0
+
+    trace = trace_function(f, 2.0)
+    assert seen == [True, False, True, False]
+    assert [eq.op for eq in trace.equations] == ["input", "mul"]
