@@ -38,6 +38,7 @@ __all__ = [
     'steps_needed',
     'Literal',
     'Equation',
+    'check_constant',
     'Trace',
     'Traced',
     'trace_function',
@@ -221,6 +222,21 @@ class Overloaded:
     def log(self): return self._apply("log", self)
     def tanh(self): return self._apply("tanh", self)
     def sqrt(self): return self._apply("sqrt", self)
+
+    # 미분 규칙이 없는 연산은 무엇이 안 되는지 말하는 오류를 낸다 (파이썬의 일반 오류보다 분명하게).
+    def _unsupported(self, name):
+        raise TypeError(
+            f"{type(self).__name__}에는 {name} 연산이 없습니다. 미분할 수 있는 연산: "
+            "+ - * / ** 단항 -, sin cos exp log tanh sqrt"
+        )
+
+    def __abs__(self): self._unsupported("abs")
+    def __mod__(self, other): self._unsupported("%")
+    def __rmod__(self, other): self._unsupported("%")
+    def __floordiv__(self, other): self._unsupported("//")
+    def __rfloordiv__(self, other): self._unsupported("//")
+    def __matmul__(self, other): self._unsupported("@")
+    def __rmatmul__(self, other): self._unsupported("@")
 
 
 import numbers
@@ -577,6 +593,15 @@ class Equation:
     value: Any
 
 
+def check_constant(op, value):
+    "추적값이 아닌 인자 value가 연산 op의 상수로 쓸 수 있는 값(실수, 배열)인지 확인한다."
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, jax.Array)):
+        raise TypeError(
+            f"{op}: 미분할 수 없는 값 {value!r} ({type(value).__name__}). 숫자나 배열, 이 책의 값 타입만 받습니다."
+        )
+    return value
+
+
 class Trace:
     """평가 추적(웽거트 리스트). 입력 줄(op == "input") 다음에 실행된 연산이 한 줄씩 쌓인다.
 
@@ -586,6 +611,7 @@ class Trace:
     def __init__(self):
         self.equations = []
         self.outputs = ()  # 출력 변수 번호들
+        self.output_is_tuple = False  # f가 튜플을 돌려주었는지 (출력이 하나뿐인 튜플도 튜플이다)
 
     def __len__(self):
         return len(self.equations)
@@ -615,13 +641,9 @@ class Trace:
                     raise ValueError(f"{op}: 다른 추적에서 온 값 v{arg.index}을 섞을 수 없습니다.")
                 refs.append(arg.index)
                 values.append(arg.value)
-            elif isinstance(arg, (numbers.Real, np.ndarray, jax.Array)) and not isinstance(arg, bool):
-                refs.append(Literal(arg))
-                values.append(arg)
             else:
-                raise TypeError(
-                    f"{op}: 추적할 수 없는 값 {arg!r} ({type(arg).__name__}). 숫자나 배열, 추적값만 받습니다."
-                )
+                refs.append(Literal(check_constant(op, arg)))
+                values.append(arg)
         return self._append(op, tuple(refs), PRIMITIVES[op](*values))
 
 
@@ -669,6 +691,7 @@ def trace_function(f, *args):
                 "입력에 의존하지 않는 값은 추적할 수 없습니다."
             )
     trace.outputs = tuple(out.index for out in outputs)
+    trace.output_is_tuple = isinstance(result, tuple)
     return trace
 
 
@@ -761,4 +784,4 @@ def replay(trace, *inputs):
             args = [value[a] if isinstance(a, int) else a.value for a in eq.args]
             value[eq.out] = PRIMITIVES[eq.op](*args)
     outputs = tuple(value[i] for i in trace.outputs)
-    return outputs[0] if len(outputs) == 1 else outputs
+    return outputs if trace.output_is_tuple else outputs[0]

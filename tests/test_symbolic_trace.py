@@ -212,6 +212,8 @@ def test_constants_become_literals():
     "action, error, words",
     [
         (lambda: trace_function(lambda x: x * "2", 1.0), TypeError, ["mul", "'2'", "str"]),
+        (lambda: trace_function(lambda x: abs(x), 1.0), TypeError, ["Traced", "abs", "sin"]),
+        (lambda: var("x") % 2, TypeError, ["Expr", "%"]),
         (lambda: trace_function(lambda x: x + var("y"), 1.0), TypeError, ["add", "Expr"]),
         (lambda: trace_function(lambda x: 3.0, 1.0), TypeError, ["출력 0번", "float"]),
         (lambda: trace_function(lambda x: (x, 2.0), 1.0), TypeError, ["출력 1번"]),
