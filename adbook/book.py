@@ -48,6 +48,22 @@ __all__ = [
     'live_variables',
     'draw_trace',
     'replay',
+    'JaxCheck',
+    'Dual',
+    'count_ops',
+    'apply_op',
+    'local_partial',
+    'chain_term',
+    'accumulate',
+    'count_recorded',
+    'check_float_input',
+    'jvp',
+    'normalize_argnums',
+    'restrict_args',
+    'check_scalar_inputs',
+    'jacobian_structure',
+    'jacfwd',
+    'evaluation_ops',
 ]
 
 
@@ -785,3 +801,265 @@ def replay(trace, *inputs):
             value[eq.out] = PRIMITIVES[eq.op](*args)
     outputs = tuple(value[i] for i in trace.outputs)
     return outputs if trace.output_is_tuple else outputs[0]
+
+
+# ---- book/ch04_forward.ipynb ----
+
+import jax
+import numpy as np
+
+
+class JaxCheck:
+    """우리 결과와 JAX의 결과를 단언으로 비교하고, 비교한 횟수를 센다.
+
+    check = JaxCheck();  check(ours, theirs);  check.count
+    튜플 구조가 같아야 하고, 값은 float64 기준 rtol 안에서 같아야 한다.
+    """
+
+    def __init__(self, rtol=1e-12, atol=1e-12):
+        self.rtol, self.atol, self.count = rtol, atol, 0
+
+    def __call__(self, ours, theirs, rtol=None, atol=None):
+        ours_leaves, ours_structure = jax.tree_util.tree_flatten(ours)
+        theirs_leaves, theirs_structure = jax.tree_util.tree_flatten(theirs)
+        assert ours_structure == theirs_structure, f"구조가 다릅니다: 우리 {ours_structure}, JAX {theirs_structure}"
+        for a, b in zip(ours_leaves, theirs_leaves):
+            np.testing.assert_allclose(
+                a, b, rtol=self.rtol if rtol is None else rtol, atol=self.atol if atol is None else atol
+            )
+        self.count += 1
+
+
+import jax.numpy as jnp
+
+
+class Dual(Overloaded):
+    """이원수 primal + tangent·ε (ε² = 0). 연산마다 값과 접선을 함께 계산한다 (전진 모드).
+
+    비교(<, == 등)와 bool은 값(primal)으로 하므로 if/while이 든 코드도 그대로 돈다.
+    """
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, primal, tangent):
+        self.primal, self.tangent = primal, tangent
+
+    def _apply(self, op, *args):
+        primals = [a.primal if isinstance(a, Dual) else check_constant(op, a) for a in args]
+        out = apply_op(op, *primals)
+        tangent = None
+        for i, arg in enumerate(args):
+            if isinstance(arg, Dual):  # 상수 인자의 편도함수는 계산하지 않는다
+                tangent = accumulate(tangent, chain_term(local_partial(op, i, out, *primals), arg.tangent))
+        return Dual(out, tangent)
+
+    def __lt__(self, other): return self.primal < _primal_of(other)
+    def __le__(self, other): return self.primal <= _primal_of(other)
+    def __gt__(self, other): return self.primal > _primal_of(other)
+    def __ge__(self, other): return self.primal >= _primal_of(other)
+    def __eq__(self, other): return self.primal == _primal_of(other)
+    def __ne__(self, other): return self.primal != _primal_of(other)
+    def __bool__(self): return bool(self.primal)
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"Dual({self.primal!r}, {self.tangent!r})"
+
+
+def _primal_of(x):
+    return x.primal if isinstance(x, Dual) else x
+
+
+import collections
+import contextlib
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_ACTIVE_COUNTS = []
+
+
+@contextlib.contextmanager
+def count_ops():
+    """이 블록 안에서 이 책의 미분 엔진(jvp, vjp와 그 위의 함수들)이 실행한 원시 연산을 이름별로 센다.
+
+    with count_ops() as counts:
+        jvp(f, primals, tangents)
+    counts["mul"], sum(counts.values())
+    """
+    counts = collections.Counter()
+    _ACTIVE_COUNTS.append(counts)
+    try:
+        yield counts
+    finally:
+        _ACTIVE_COUNTS.remove(counts)
+
+
+def apply_op(op, *args):
+    "원시 연산 op을 값에 적용한다. 엔진의 모든 계산이 이 함수를 거치므로 count_ops가 센다."
+    for counts in _ACTIVE_COUNTS:
+        counts[op] += 1
+    return PRIMITIVES[op](*args)
+
+
+class _Counted(Overloaded):
+    "규칙 안의 연산까지 세려고, count_ops 안에서 규칙에 넣는 값의 포장"
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def _apply(self, op, *args):
+        return _Counted(apply_op(op, *(a.value if isinstance(a, _Counted) else a for a in args)))
+
+
+def local_partial(op, i, out, *args):
+    "LOCAL_PARTIALS[op][i]를 값 out, args에서 계산한다. count_ops 안이면 규칙 안의 연산도 센다."
+    rule = LOCAL_PARTIALS[op][i]
+    if not _ACTIVE_COUNTS:
+        return rule(out, *args)
+    result = rule(*(_Counted(v) for v in (out, *args)))
+    return result.value if isinstance(result, _Counted) else result
+
+
+def chain_term(partial, incoming):
+    "연쇄 법칙의 한 항 partial × incoming. 편도함수가 상수 ±1이면 곱하지 않는다."
+    if isinstance(partial, numbers.Real) and partial == 1:
+        return incoming
+    if isinstance(partial, numbers.Real) and partial == -1:
+        return apply_op("neg", incoming)
+    return apply_op("mul", partial, incoming)
+
+
+def accumulate(total, term):
+    "연쇄 법칙의 합: 처음 항이면 그대로, 아니면 더한다."
+    return term if total is None else apply_op("add", total, term)
+
+
+def count_recorded(trace):
+    "추적이 기록한 연산(추적하면서 이미 값을 계산한 연산)을 count_ops에 더한다."
+    for eq in trace.equations:
+        if eq.op != "input":
+            for counts in _ACTIVE_COUNTS:
+                counts[eq.op] += 1
+
+
+import jax.numpy as jnp
+import numpy as np
+
+
+def check_float_input(where, value):
+    "미분할 입력은 실수(float) 스칼라나 실수 배열이어야 한다. JAX처럼 정수 입력은 거절한다."
+    dtype = jnp.result_type(value) if isinstance(value, (numbers.Real, np.ndarray, jax.Array)) else None
+    if dtype is None or isinstance(value, bool) or not jnp.issubdtype(dtype, jnp.floating):
+        kind = type(value).__name__ if dtype is None else f"{type(value).__name__}, dtype {dtype}"
+        raise TypeError(
+            f"{where}는 실수(float) 값이어야 미분할 수 있습니다. 받은 값: {value!r} ({kind}). "
+            "정수라면 1.0처럼 실수로 쓰세요."
+        )
+    return value
+
+
+def jvp(f, primals, tangents):
+    """f의 primals에서 접선 tangents 방향의 야코비-벡터 곱 (전진 모드). jax.jvp와 같은 약속:
+
+    jvp(f, (x1, x2), (t1, t2)) -> (f(x1, x2), J·t). f의 출력이 튜플이면 둘 다 튜플이다.
+    """
+    for name, seq in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(seq, (tuple, list)):
+            raise TypeError(f"jvp: {name}는 튜플이나 리스트여야 합니다. 받은 값: {type(seq).__name__}")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: primals는 {len(primals)}개인데 tangents는 {len(tangents)}개입니다.")
+    duals = []
+    for i, (p, t) in enumerate(zip(primals, tangents)):
+        check_float_input(f"jvp: primals[{i}]", p)
+        check_float_input(f"jvp: tangents[{i}]", t)
+        if jnp.shape(t) != jnp.shape(p):
+            raise ValueError(f"jvp: tangents[{i}]의 모양 {jnp.shape(t)}이 primals[{i}]의 모양 {jnp.shape(p)}과 다릅니다.")
+        duals.append(Dual(p, t))
+    out = f(*duals)
+
+    def split(y):
+        if isinstance(y, Dual):
+            return y.primal, y.tangent
+        return y, jnp.zeros_like(y)  # 입력에 의존하지 않는 출력: 접선은 0
+
+    if isinstance(out, tuple):
+        pairs = [split(y) for y in out]
+        return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
+    return split(out)
+
+
+import jax.numpy as jnp
+
+
+def normalize_argnums(name, argnums, n_args):
+    "argnums(정수 또는 정수 튜플)를 정수 튜플로. 범위를 벗어나면 오류."
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums or any(not isinstance(k, int) or not -n_args <= k < n_args for k in nums):
+        raise ValueError(f"{name}: argnums={argnums!r}가 인자 {n_args}개의 범위를 벗어납니다.")
+    return tuple(k % n_args for k in nums)
+
+
+def restrict_args(f, args, nums):
+    "f를 argnums의 인자만 받는 함수로. 나머지 인자는 상수로 고정한다 (JAX처럼 정수여도 된다)."
+    def g(*diff_args):
+        full = list(args)
+        for k, a in zip(nums, diff_args):
+            full[k] = a
+        return f(*full)
+
+    g.__name__ = getattr(f, "__name__", "f")  # 오류 메시지에 원래 함수의 이름이 나오게
+    return g, tuple(args[k] for k in nums)
+
+
+def check_scalar_inputs(name, xs, nums):
+    for k, x in zip(nums, xs):
+        check_float_input(f"{name}: 인자 {k}", x)
+        if jnp.shape(x) != ():
+            raise ValueError(f"{name}: 이 책의 {name}는 스칼라 인자만 받습니다. 인자 {k}의 모양: {jnp.shape(x)}")
+
+
+def jacobian_structure(entry, out_is_tuple, n_out, n_in, argnums_is_int):
+    "JAX와 같은 모양의 야코비: 출력이 튜플이면 출력마다, argnums가 튜플이면 그 안에서 입력마다."
+    def per_output(o):
+        return entry(o, 0) if argnums_is_int else tuple(entry(o, a) for a in range(n_in))
+
+    return tuple(per_output(o) for o in range(n_out)) if out_is_tuple else per_output(0)
+
+
+def jacfwd(f, argnums=0):
+    """전진 모드 야코비: 입력 하나마다 jvp 한 번(입력이 K개면 K번)으로 야코비의 열을 하나씩 구한다.
+
+    jax.jacfwd와 같은 약속(스칼라 인자들, 스칼라 또는 스칼라 튜플 출력).
+    """
+    def jacobian(*args):
+        nums = normalize_argnums("jacfwd", argnums, len(args))
+        g, xs = restrict_args(f, args, nums)
+        check_scalar_inputs("jacfwd", xs, nums)
+        columns = []
+        for j in range(len(xs)):  # 열 j: 입력 j 방향의 단위 접선
+            unit = tuple(1.0 if i == j else 0.0 for i in range(len(xs)))
+            out, column = jvp(g, xs, unit)
+            columns.append(column)
+        out_is_tuple = isinstance(out, tuple)
+
+        def entry(o, a):
+            return columns[a][o] if out_is_tuple else columns[a]
+
+        n_out = len(out) if out_is_tuple else 1
+        return jacobian_structure(entry, out_is_tuple, n_out, len(xs), isinstance(argnums, int))
+
+    return jacobian
+
+
+import collections
+
+
+def evaluation_ops(f, *args):
+    "f(*args)를 한 번 계산하는 데 드는 원시 연산 수(연산 이름별). 3장의 평가 추적으로 센다."
+    trace = trace_function(f, *args)
+    return collections.Counter(eq.op for eq in trace.equations if eq.op != "input")
