@@ -64,6 +64,10 @@ __all__ = [
     'jacobian_structure',
     'jacfwd',
     'evaluation_ops',
+    'backward_pass',
+    'vjp',
+    'grad',
+    'jacrev',
 ]
 
 
@@ -1063,3 +1067,92 @@ def evaluation_ops(f, *args):
     "f(*args)를 한 번 계산하는 데 드는 원시 연산 수(연산 이름별). 3장의 평가 추적으로 센다."
     trace = trace_function(f, *args)
     return collections.Counter(eq.op for eq in trace.equations if eq.op != "input")
+
+
+# ---- book/ch05_reverse.ipynb ----
+
+import jax.numpy as jnp
+
+
+def backward_pass(trace, output_cotangents):
+    """평가 추적을 거꾸로(위상 순서의 역순) 한 번 훑어 모든 변수의 수반 v̄ = ∂(출력·cotangent)/∂v를 구한다.
+
+    output_cotangents: 출력마다 하나. 돌려주는 값: {변수 번호: 수반}. 출력에 닿지 않는 줄은 건너뛴다.
+    """
+    adjoint = {}
+    for index, cotangent in zip(trace.outputs, output_cotangents):
+        adjoint[index] = accumulate(adjoint.get(index), cotangent)
+    for eq in reversed(trace.equations):
+        if eq.op == "input" or eq.out not in adjoint:
+            continue
+        bar = adjoint[eq.out]
+        args = [trace[a].value if isinstance(a, int) else a.value for a in eq.args]
+        for i, a in enumerate(eq.args):
+            if isinstance(a, int):  # 상수(Literal) 인자의 편도함수는 계산하지 않는다
+                term = chain_term(local_partial(eq.op, i, eq.value, *args), bar)
+                adjoint[a] = accumulate(adjoint.get(a), term)  # 여러 곳에 쓰인 변수: 더한다
+    return adjoint
+
+
+def vjp(f, *primals):
+    """후진 모드: f(*primals)를 추적해 두고, 벡터-야코비 곱을 계산하는 함수를 돌려준다. jax.vjp와 같은 약속:
+
+    out, vjp_fn = vjp(f, x1, x2);  vjp_fn(cotangent) -> (x1 쪽 수반, x2 쪽 수반)
+    cotangent는 출력과 같은 구조(출력이 튜플이면 튜플)와 모양이어야 한다. vjp_fn은 여러 번 불러도 된다.
+    """
+    for i, p in enumerate(primals):
+        check_float_input(f"vjp: primals[{i}]", p)
+    trace = trace_function(f, *primals)
+    count_recorded(trace)  # 앞으로 가는 계산(추적)에서 실행한 연산도 센다
+    outs = tuple(trace[i].value for i in trace.outputs)
+
+    def vjp_fn(cotangent):
+        cotangents = cotangent if trace.output_is_tuple else (cotangent,)
+        if not isinstance(cotangents, (tuple, list)) or len(cotangents) != len(outs):
+            raise ValueError(
+                f"vjp_fn: 출력이 {len(outs)}개인 함수의 cotangent는 같은 개수의 튜플이어야 합니다. 받은 값: {cotangent!r}"
+            )
+        for k, (ct, y) in enumerate(zip(cotangents, outs)):
+            check_float_input(f"vjp_fn: cotangent[{k}]", ct)
+            if jnp.shape(ct) != jnp.shape(y):
+                raise ValueError(f"vjp_fn: cotangent[{k}]의 모양 {jnp.shape(ct)}이 출력의 모양 {jnp.shape(y)}과 다릅니다.")
+        adjoint = backward_pass(trace, cotangents)
+        return tuple(adjoint.get(i, jnp.zeros_like(p)) for i, p in zip(trace.inputs, primals))
+
+    return (outs if trace.output_is_tuple else outs[0]), vjp_fn
+
+
+def grad(f, argnums=0):
+    """스칼라 함수 f의 기울기 함수 (후진 모드: 출력 쪽에서 한 번). jax.grad와 같은 약속."""
+    def gradient(*args):
+        nums = normalize_argnums("grad", argnums, len(args))
+        g, xs = restrict_args(f, args, nums)
+        out, vjp_fn = vjp(g, *xs)
+        if isinstance(out, tuple) or jnp.shape(out) != ():
+            shape = "튜플" if isinstance(out, tuple) else f"모양 {jnp.shape(out)}"
+            raise TypeError(f"grad는 스칼라를 돌려주는 함수만 미분합니다. 받은 출력: {shape}")
+        cotangents = vjp_fn(jnp.ones_like(out))
+        return cotangents[0] if isinstance(argnums, int) else cotangents
+
+    return gradient
+
+
+def jacrev(f, argnums=0):
+    """후진 모드 야코비: 출력 하나마다 역방향 한 번(출력이 D개면 D번)으로 야코비의 행을 하나씩 구한다.
+
+    추적(앞으로 가는 계산)은 한 번만 하고, vjp_fn을 출력마다 단위 cotangent로 부른다. jax.jacrev와 같은 약속.
+    """
+    def jacobian(*args):
+        nums = normalize_argnums("jacrev", argnums, len(args))
+        g, xs = restrict_args(f, args, nums)
+        check_scalar_inputs("jacrev", xs, nums)
+        out, vjp_fn = vjp(g, *xs)
+        out_is_tuple = isinstance(out, tuple)
+        outs = out if out_is_tuple else (out,)
+        rows = []
+        for o in range(len(outs)):  # 행 o: 출력 o의 단위 cotangent
+            unit = tuple(jnp.ones_like(y) if k == o else jnp.zeros_like(y) for k, y in enumerate(outs))
+            rows.append(vjp_fn(unit if out_is_tuple else unit[0]))
+        return jacobian_structure(lambda o, a: rows[o][a], out_is_tuple, len(outs), len(xs), isinstance(argnums, int))
+
+    return jacobian

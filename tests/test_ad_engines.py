@@ -1,0 +1,224 @@
+"""Property-based and error tests of the hand-written AD engines (chapters 4 and 5) against JAX.
+
+For every primitive, hypothesis builds random expressions with that primitive at the root and random
+subexpressions below, picks a point inside the domain, and checks in float64:
+  - our jvp  == jax.jvp   (value and tangent),
+  - our vjp  == jax.vjp   (value and input cotangents),
+  - <u, J v> computed by our jvp equals <J^T u, v> computed by our vjp.
+Examples are derandomized (the same ones on every run) so CI is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adbook import (
+    PRIMITIVES,
+    RUNNING_POINT,
+    count_ops,
+    cos,
+    exp,
+    grad,
+    jacfwd,
+    jacrev,
+    jvp,
+    log,
+    running_example,
+    sin,
+    sqrt,
+    tanh,
+    trace_function,
+    vjp,
+)
+
+jax.config.update("jax_enable_x64", True)
+
+EXAMPLES_PER_PRIMITIVE = 200
+UNARY = {"neg": lambda a: -a, "sin": sin, "cos": cos, "exp": exp, "log": log, "tanh": tanh, "sqrt": sqrt}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+}
+PROPERTY = settings(max_examples=EXAMPLES_PER_PRIMITIVE, derandomize=True, deadline=None, database=None)
+
+
+def apply(op, args):
+    """Apply a primitive, keeping its arguments inside its domain: log, sqrt and the base of ** get
+    1 + a², a divisor gets 2 + sin(b), an exponent gets tanh(b)."""
+    if op in ("log", "sqrt"):
+        args = [1.0 + args[0] * args[0]]
+    elif op == "div":
+        args = [args[0], 2.0 + sin(args[1])]
+    elif op == "pow":
+        args = [1.0 + args[0] * args[0], tanh(args[1])]
+    return (UNARY | BINARY)[op](*args)
+
+
+# An expression is "x", "y", a float, or (op, child, ...).
+leaves = st.one_of(st.sampled_from(["x", "y"]), st.floats(-2.0, 2.0, allow_nan=False).map(float))
+subexpressions = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.tuples(st.sampled_from(sorted(UNARY)), children),
+        st.tuples(st.sampled_from(sorted(BINARY)), children, children),
+    ),
+    max_leaves=4,
+)
+
+
+def has_variable(expr):
+    if isinstance(expr, str):
+        return True
+    return isinstance(expr, tuple) and any(has_variable(child) for child in expr[1:])
+
+
+def rooted_at(op):
+    "Expressions with `op` at the root that depend on x or y (a constant has no derivative to compare)."
+    arity = 1 if op in UNARY else 2
+    return st.tuples(st.just(op), *[subexpressions] * arity).filter(has_variable)
+
+
+def build(expr):
+    """The Python function f(x, y) of an expression, written with the book's elementary functions,
+    so that the same f runs on our Dual and Traced values and on JAX tracers."""
+
+    def f(x, y):
+        def walk(e):
+            if isinstance(e, str):
+                return x if e == "x" else y
+            if isinstance(e, float):
+                return e
+            return apply(e[0], [walk(child) for child in e[1:]])
+
+        return walk(expr)
+
+    return f
+
+
+points = st.tuples(st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
+directions = st.tuples(st.floats(-2.0, 2.0), st.floats(-2.0, 2.0))
+cotangents = st.floats(-2.0, 2.0)
+
+
+def close(a, b):
+    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("op", sorted(PRIMITIVES))
+def test_engines_match_jax_on_random_expressions(op):
+    @PROPERTY
+    @given(expr=rooted_at(op), point=points, tangent=directions, cotangent=cotangents)
+    def check(expr, point, tangent, cotangent):
+        f = build(expr)
+        point = tuple(float(p) for p in point)
+        tangent = tuple(float(t) for t in tangent)
+        out, out_tangent = jvp(f, point, tangent)
+        jax_out, jax_tangent = jax.jvp(f, point, tangent)
+        close(out, jax_out)
+        close(out_tangent, jax_tangent)
+        out, vjp_fn = vjp(f, *point)
+        _, jax_vjp_fn = jax.vjp(f, *point)
+        ours, theirs = vjp_fn(float(cotangent)), jax_vjp_fn(float(cotangent))
+        close(out, jax_out)
+        close(ours, theirs)
+        # <u, J v> by forward mode == <J^T u, v> by reverse mode
+        close(cotangent * out_tangent, sum(c * t for c, t in zip(ours, tangent)))
+
+    check()
+
+
+def test_every_primitive_is_covered_by_the_property_tests():
+    assert set(UNARY) | set(BINARY) == set(PRIMITIVES)
+
+
+def test_one_reverse_pass_costs_a_small_constant_times_f():
+    def q(*xs):
+        total = xs[0] ** 2.0 * sin(xs[0])
+        for x in xs[1:]:
+            total = total + x**2.0 * sin(x)
+        return total
+
+    ratios = []
+    for n in (4, 16, 64):
+        xs = tuple(float(v) for v in np.linspace(0.1, 1.5, n))
+        f_ops = sum(1 for eq in trace_function(q, *xs).equations if eq.op != "input")
+        with count_ops() as counts:
+            grad(q, tuple(range(n)))(*xs)
+        ratios.append(sum(counts.values()) / f_ops)
+    assert max(ratios) < 4 and max(ratios) - min(ratios) < 0.5, ratios
+
+
+def test_jacobians_have_jax_structure():
+    def two(x1, x2):
+        return running_example(x1, x2), x1 * exp(x2)
+
+    for argnums in (0, 1, (0, 1), (1,)):
+        for ours in (jacfwd(two, argnums)(*RUNNING_POINT), jacrev(two, argnums)(*RUNNING_POINT)):
+            theirs = jax.jacfwd(two, argnums)(*RUNNING_POINT)
+            assert jax.tree_util.tree_structure(ours) == jax.tree_util.tree_structure(theirs)
+            close(jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs))
+
+
+def test_vjp_fn_can_be_called_again():
+    _, vjp_fn = vjp(running_example, *RUNNING_POINT)
+    assert [float(v) for v in vjp_fn(1.0)] == [float(v) for v in vjp_fn(1.0)]
+
+
+def test_constant_arguments_get_no_partial():
+    # the exponent-side partial log(x)·x**y is NaN for x < 0; a constant exponent must not compute it
+    assert math.isclose(float(jvp(lambda x: x**2.0, (-3.0,), (1.0,))[1]), -6.0)
+    assert math.isclose(float(grad(lambda x: x**2.0)(-3.0)), -6.0)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def two_outputs(x1, x2):
+    return x1 * x2, sin(x2)
+
+
+BAD_INPUT = [
+    ("jvp, tangents of another structure", lambda: jvp(running_example, (1.5, 0.5), (1.0,)), ValueError,
+     ["primals는 2개", "tangents는 1개"]),
+    ("jvp, tangent of another shape", lambda: jvp(running_example, (1.5, 0.5), (jnp.ones(3), 0.0)), ValueError,
+     ["tangents[0]", "(3,)", "()"]),
+    ("jvp, primals not a tuple", lambda: jvp(running_example, 1.5, 1.0), TypeError, ["primals", "튜플", "float"]),
+    ("jvp, int primal", lambda: jvp(running_example, (1, 0.5), (1.0, 0.0)), TypeError, ["primals[0]", "실수", "int"]),
+    ("jvp, int tangent", lambda: jvp(running_example, (1.5, 0.5), (1, 0.0)), TypeError, ["tangents[0]", "int"]),
+    ("vjp, int primal", lambda: vjp(running_example, 1.5, 2), TypeError, ["primals[1]", "int"]),
+    ("vjp_fn, cotangent of another shape", lambda: vjp(running_example, 1.5, 0.5)[1](jnp.ones(2)), ValueError,
+     ["cotangent[0]", "(2,)", "()"]),
+    ("vjp_fn, cotangent of another structure", lambda: vjp(two_outputs, 1.5, 0.5)[1](1.0), ValueError,
+     ["출력이 2개", "cotangent"]),
+    ("vjp_fn, int cotangent", lambda: vjp(running_example, 1.5, 0.5)[1](1), TypeError, ["cotangent[0]", "int"]),
+    ("grad of a tuple output", lambda: grad(two_outputs, (0, 1))(1.5, 0.5), TypeError, ["grad", "스칼라", "튜플"]),
+    ("grad of an array output", lambda: grad(sin)(jnp.ones(3)), TypeError, ["grad", "(3,)"]),
+    ("grad, int input", lambda: grad(running_example)(1, 0.5), TypeError, ["실수", "int"]),
+    ("grad, argnums out of range", lambda: grad(running_example, argnums=2)(1.5, 0.5), ValueError, ["argnums=2", "2개"]),
+    ("jacfwd, array input", lambda: jacfwd(sin)(jnp.ones(3)), ValueError, ["jacfwd", "스칼라", "(3,)"]),
+    ("jacrev, array input", lambda: jacrev(sin)(jnp.ones(3)), ValueError, ["jacrev", "스칼라", "(3,)"]),
+    ("abs of a Dual", lambda: jvp(lambda x: abs(x), (1.0,), (1.0,)), TypeError, ["Dual", "abs"]),
+    ("% of a Dual", lambda: jvp(lambda x: x % 2.0, (1.0,), (1.0,)), TypeError, ["Dual", "%"]),
+    ("abs in reverse mode", lambda: vjp(lambda x: abs(x), 1.0), TypeError, ["Traced", "abs"]),
+    ("a string constant", lambda: jvp(lambda x: x * "2", (1.0,), (1.0,)), TypeError, ["mul", "'2'", "str"]),
+    ("an output that ignores the input", lambda: vjp(lambda x: 2.0, 1.0), TypeError, ["출력 0번", "추적값이 아닙니다"]),
+]
+
+
+@pytest.mark.parametrize("what, call, error, words", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
+def test_bad_input_gets_a_clear_error(what, call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    for word in words:
+        assert word in message, (word, message)
