@@ -630,7 +630,7 @@ class Trace:
 
     def __init__(self):
         self.equations = []
-        self.outputs = ()  # 출력 변수 번호들
+        self.outputs = ()  # 출력마다 변수 번호, 입력과 상관없는 출력이면 Literal
         self.output_is_tuple = False  # f가 튜플을 돌려주었는지 (출력이 하나뿐인 튜플도 튜플이다)
 
     def __len__(self):
@@ -704,13 +704,13 @@ def trace_function(f, *args):
     inputs = [trace.new_input(arg) for arg in args]
     result = f(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
+    refs = []
     for i, out in enumerate(outputs):
-        if not isinstance(out, Traced) or out.trace is not trace:
-            raise TypeError(
-                f"{getattr(f, '__name__', f)}의 출력 {i}번이 추적값이 아닙니다({type(out).__name__}): "
-                "입력에 의존하지 않는 값은 추적할 수 없습니다."
-            )
-    trace.outputs = tuple(out.index for out in outputs)
+        if isinstance(out, Traced) and out.trace is trace:
+            refs.append(out.index)
+        else:  # 입력과 상관없는 출력은 상수로 적는다
+            refs.append(Literal(check_constant(f"{getattr(f, '__name__', 'f')}의 출력 {i}번", out)))
+    trace.outputs = tuple(refs)
     trace.output_is_tuple = isinstance(result, tuple)
     return trace
 
@@ -741,7 +741,7 @@ import numpy as np
 
 def live_variables(trace):
     "출력을 계산하는 데 쓰인 변수 번호들의 집합 (출력에 닿지 않는 줄은 미분에도 쓰이지 않는다)"
-    live = set(trace.outputs)
+    live = {out for out in trace.outputs if isinstance(out, int)}
     for eq in reversed(trace.equations):
         if eq.out in live:
             live.update(a for a in eq.args if isinstance(a, int))
@@ -803,7 +803,7 @@ def replay(trace, *inputs):
         if eq.op != "input":
             args = [value[a] if isinstance(a, int) else a.value for a in eq.args]
             value[eq.out] = PRIMITIVES[eq.op](*args)
-    outputs = tuple(value[i] for i in trace.outputs)
+    outputs = tuple(value[i] if isinstance(i, int) else i.value for i in trace.outputs)
     return outputs if trace.output_is_tuple else outputs[0]
 
 
@@ -989,6 +989,7 @@ def jvp(f, primals, tangents):
     def split(y):
         if isinstance(y, Dual):
             return y.primal, y.tangent
+        check_constant("jvp의 출력", y)
         return y, jnp.zeros_like(y)  # 입력에 의존하지 않는 출력: 접선은 0
 
     if isinstance(out, tuple):
@@ -1005,7 +1006,10 @@ def normalize_argnums(name, argnums, n_args):
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not nums or any(not isinstance(k, int) or not -n_args <= k < n_args for k in nums):
         raise ValueError(f"{name}: argnums={argnums!r}가 인자 {n_args}개의 범위를 벗어납니다.")
-    return tuple(k % n_args for k in nums)
+    nums = tuple(k % n_args for k in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{name}: argnums={argnums!r}에 같은 인자가 두 번 있습니다.")
+    return nums
 
 
 def restrict_args(f, args, nums):
@@ -1081,7 +1085,8 @@ def backward_pass(trace, output_cotangents):
     """
     adjoint = {}
     for index, cotangent in zip(trace.outputs, output_cotangents):
-        adjoint[index] = accumulate(adjoint.get(index), cotangent)
+        if isinstance(index, int):  # 입력과 상관없는 (Literal) 출력은 아무것에도 기여하지 않는다
+            adjoint[index] = accumulate(adjoint.get(index), cotangent)
     for eq in reversed(trace.equations):
         if eq.op == "input" or eq.out not in adjoint:
             continue
@@ -1104,11 +1109,11 @@ def vjp(f, *primals):
         check_float_input(f"vjp: primals[{i}]", p)
     trace = trace_function(f, *primals)
     count_recorded(trace)  # 앞으로 가는 계산(추적)에서 실행한 연산도 센다
-    outs = tuple(trace[i].value for i in trace.outputs)
+    outs = tuple(trace[i].value if isinstance(i, int) else i.value for i in trace.outputs)
 
     def vjp_fn(cotangent):
         cotangents = cotangent if trace.output_is_tuple else (cotangent,)
-        if not isinstance(cotangents, (tuple, list)) or len(cotangents) != len(outs):
+        if not isinstance(cotangents, tuple) or len(cotangents) != len(outs):
             raise ValueError(
                 f"vjp_fn: 출력이 {len(outs)}개인 함수의 cotangent는 같은 개수의 튜플이어야 합니다. 받은 값: {cotangent!r}"
             )
@@ -1127,6 +1132,8 @@ def grad(f, argnums=0):
     def gradient(*args):
         nums = normalize_argnums("grad", argnums, len(args))
         g, xs = restrict_args(f, args, nums)
+        for k, x in zip(nums, xs):
+            check_float_input(f"grad: 인자 {k}", x)
         out, vjp_fn = vjp(g, *xs)
         if isinstance(out, tuple) or jnp.shape(out) != ():
             shape = "튜플" if isinstance(out, tuple) else f"모양 {jnp.shape(out)}"

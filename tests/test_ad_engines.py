@@ -169,6 +169,16 @@ def test_jacobians_have_jax_structure():
             close(jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs))
 
 
+def test_outputs_that_ignore_the_input_have_zero_derivatives_as_in_jax():
+    close(grad(lambda x: 3.0)(1.0), jax.grad(lambda x: 3.0)(1.0))
+    f = lambda x: (2.0 * x, 3.0)  # noqa: E731
+    out, vjp_fn = vjp(f, 1.5)
+    _, jax_vjp_fn = jax.vjp(f, 1.5)
+    close(out, jax.jvp(f, (1.5,), (1.0,))[0])
+    close(vjp_fn((1.0, 1.0)), jax_vjp_fn((1.0, 1.0)))
+    close(jvp(f, (1.5,), (1.0,))[1], jax.jvp(f, (1.5,), (1.0,))[1])
+
+
 def test_vjp_fn_can_be_called_again():
     _, vjp_fn = vjp(running_example, *RUNNING_POINT)
     assert [float(v) for v in vjp_fn(1.0)] == [float(v) for v in vjp_fn(1.0)]
@@ -211,7 +221,13 @@ BAD_INPUT = [
     ("% of a Dual", lambda: jvp(lambda x: x % 2.0, (1.0,), (1.0,)), TypeError, ["Dual", "%"]),
     ("abs in reverse mode", lambda: vjp(lambda x: abs(x), 1.0), TypeError, ["Traced", "abs"]),
     ("a string constant", lambda: jvp(lambda x: x * "2", (1.0,), (1.0,)), TypeError, ["mul", "'2'", "str"]),
-    ("an output that ignores the input", lambda: vjp(lambda x: 2.0, 1.0), TypeError, ["출력 0번", "추적값이 아닙니다"]),
+    ("an output that is not a number", lambda: vjp(lambda x: "2", 1.0), TypeError, ["출력 0번", "str"]),
+    ("jvp output that is not a number", lambda: jvp(lambda x: [x], (1.0,), (1.0,)), TypeError, ["jvp의 출력", "list"]),
+    ("vjp_fn, list cotangent for a tuple output", lambda: vjp(two_outputs, 1.5, 0.5)[1]([1.0, 1.0]), ValueError,
+     ["출력이 2개", "튜플"]),
+    ("repeated argnums", lambda: jacfwd(running_example, argnums=(0, 0))(1.5, 0.5), ValueError, ["argnums=(0, 0)", "두 번"]),
+    ("grad, int in the differentiated argument", lambda: grad(lambda x, y: x * y, argnums=1)(2.0, 3), TypeError,
+     ["grad: 인자 1", "int"]),
 ]
 
 

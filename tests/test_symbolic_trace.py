@@ -215,8 +215,8 @@ def test_constants_become_literals():
         (lambda: trace_function(lambda x: abs(x), 1.0), TypeError, ["Traced", "abs", "sin"]),
         (lambda: var("x") % 2, TypeError, ["Expr", "%"]),
         (lambda: trace_function(lambda x: x + var("y"), 1.0), TypeError, ["add", "Expr"]),
-        (lambda: trace_function(lambda x: 3.0, 1.0), TypeError, ["출력 0번", "float"]),
-        (lambda: trace_function(lambda x: (x, 2.0), 1.0), TypeError, ["출력 1번"]),
+        (lambda: trace_function(lambda x: "3", 1.0), TypeError, ["출력 0번", "str"]),
+        (lambda: trace_function(lambda x: (x, None), 1.0), TypeError, ["출력 1번", "NoneType"]),
         (lambda: replay(trace_function(running_example, 1.0, 2.0), 1.0), TypeError, ["2개", "1개"]),
     ],
 )
@@ -241,3 +241,10 @@ def test_traced_values_compare_by_value_without_recording():
     trace = trace_function(f, 2.0)
     assert seen == [True, False, True, False]
     assert [eq.op for eq in trace.equations] == ["input", "mul"]
+
+
+def test_outputs_that_ignore_the_input_become_literals():
+    trace = trace_function(lambda x: (x * 2.0, 3.0), 1.5)
+    assert trace.outputs[0] == 2 and trace.outputs[1].value == 3.0
+    assert replay(trace, 4.0) == (8.0, 3.0)
+    assert live_variables(trace) == {1, 2}
