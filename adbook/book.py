@@ -40,6 +40,8 @@ __all__ = [
     'Equation',
     'check_constant',
     'Trace',
+    'ComparesByValue',
+    'plain_value',
     'Traced',
     'trace_function',
     'RUNNING_POINT',
@@ -667,7 +669,30 @@ class Trace:
         return self._append(op, tuple(refs), PRIMITIVES[op](*values))
 
 
-class Traced(Overloaded):
+class ComparesByValue:
+    """비교(<, <=, >, >=, ==, !=)와 bool을 값으로 하는 믹스인. 하위 클래스가 _plain_value()로 값을 알려 준다.
+
+    비교는 미분할 수 있는 연산이 아니라 어느 연산을 실행할지 고르는 데만 쓰이므로 기록하지 않는다.
+    """
+
+    __slots__ = ()
+
+    def __lt__(self, other): return self._plain_value() < plain_value(other)
+    def __le__(self, other): return self._plain_value() <= plain_value(other)
+    def __gt__(self, other): return self._plain_value() > plain_value(other)
+    def __ge__(self, other): return self._plain_value() >= plain_value(other)
+    def __eq__(self, other): return self._plain_value() == plain_value(other)
+    def __ne__(self, other): return self._plain_value() != plain_value(other)
+    def __bool__(self): return bool(self._plain_value())
+    __hash__ = object.__hash__  # __eq__를 정의해도 객체로서 dict/set에 넣을 수 있게
+
+
+def plain_value(x):
+    "이 책의 값 타입이면 그 값(숫자나 배열)을, 아니면 x 그대로"
+    return x._plain_value() if isinstance(x, ComparesByValue) else x
+
+
+class Traced(ComparesByValue, Overloaded):
     """추적 중인 값: 진짜 값(value)과, 그 값을 만든 줄의 변수 번호(index).
 
     연산은 값을 계산하고 추적에 기록한다. 비교(<, >, == 등)와 bool은 값으로 하고 기록하지 않는다.
@@ -681,21 +706,11 @@ class Traced(Overloaded):
     def _apply(self, op, *args):
         return self.trace.record(op, *args)
 
-    def __lt__(self, other): return self.value < _value_of(other)
-    def __le__(self, other): return self.value <= _value_of(other)
-    def __gt__(self, other): return self.value > _value_of(other)
-    def __ge__(self, other): return self.value >= _value_of(other)
-    def __eq__(self, other): return self.value == _value_of(other)
-    def __ne__(self, other): return self.value != _value_of(other)
-    def __bool__(self): return bool(self.value)
-    __hash__ = object.__hash__  # __eq__를 정의해도 객체로서 dict/set에 넣을 수 있게
+    def _plain_value(self):
+        return self.value
 
     def __repr__(self):
         return f"Traced(v{self.index} = {self.value!r})"
-
-
-def _value_of(x):
-    return x.value if isinstance(x, Traced) else x
 
 
 def trace_function(f, *args):
@@ -837,7 +852,7 @@ class JaxCheck:
 import jax.numpy as jnp
 
 
-class Dual(Overloaded):
+class Dual(ComparesByValue, Overloaded):
     """이원수 primal + tangent·ε (ε² = 0). 연산마다 값과 접선을 함께 계산한다 (전진 모드).
 
     비교(<, == 등)와 bool은 값(primal)으로 하므로 if/while이 든 코드도 그대로 돈다.
@@ -857,21 +872,11 @@ class Dual(Overloaded):
                 tangent = accumulate(tangent, chain_term(local_partial(op, i, out, *primals), arg.tangent))
         return Dual(out, tangent)
 
-    def __lt__(self, other): return self.primal < _primal_of(other)
-    def __le__(self, other): return self.primal <= _primal_of(other)
-    def __gt__(self, other): return self.primal > _primal_of(other)
-    def __ge__(self, other): return self.primal >= _primal_of(other)
-    def __eq__(self, other): return self.primal == _primal_of(other)
-    def __ne__(self, other): return self.primal != _primal_of(other)
-    def __bool__(self): return bool(self.primal)
-    __hash__ = object.__hash__
+    def _plain_value(self):  # 비교와 bool은 값으로 (3장의 ComparesByValue)
+        return self.primal
 
     def __repr__(self):
         return f"Dual({self.primal!r}, {self.tangent!r})"
-
-
-def _primal_of(x):
-    return x.primal if isinstance(x, Dual) else x
 
 
 import collections
