@@ -34,6 +34,7 @@ __all__ = [
     'LOCAL_PARTIALS',
     'diff',
     'simplify',
+    'logistic_map',
     'newton_sqrt',
     'steps_needed',
     'Literal',
@@ -65,7 +66,9 @@ __all__ = [
     'check_scalar_inputs',
     'jacobian_structure',
     'jacfwd',
+    'two_outputs',
     'evaluation_ops',
+    'q',
     'backward_pass',
     'vjp',
     'grad',
@@ -559,6 +562,14 @@ def simplify(root):
         else:
             simplified[node] = _rebuild(node.op, tuple(simplified[arg] for arg in node.args))
     return simplified[root]
+
+
+def logistic_map(x, n=5):
+    "로지스틱 사상 l_{k+1} = 4 l_k (1 - l_k)를 l_1 = x에서 n - 1번 되풀이한 l_n. 2, 4, 5장이 쓴다."
+    l = x
+    for _ in range(n - 1):
+        l = 4.0 * l * (1.0 - l)
+    return l
 
 
 import numbers
@@ -1069,6 +1080,15 @@ def jacfwd(f, argnums=0):
     return jacobian
 
 
+def two_outputs(x1, x2):
+    "출력이 둘인 예 (5장): f1 = x1·x2 + exp(x1·x2) - sin(x2), f2 = (x1·x2 - sin(x2))·exp(x1·x2)"
+    v3 = x1 * x2
+    v4 = sin(x2)
+    v5 = exp(v3)
+    v6 = v3 - v4
+    return v5 + v6, v6 * v5
+
+
 import collections
 
 
@@ -1076,6 +1096,14 @@ def evaluation_ops(f, *args):
     "f(*args)를 한 번 계산하는 데 드는 원시 연산 수(연산 이름별). 3장의 평가 추적으로 센다."
     trace = trace_function(f, *args)
     return collections.Counter(eq.op for eq in trace.equations if eq.op != "input")
+
+
+def q(*xs):
+    "입력이 여럿이고 출력이 하나인 예: q(x_1, …, x_K) = Σ x_k² sin x_k (4, 5장)"
+    total = xs[0] ** 2.0 * sin(xs[0])
+    for x in xs[1:]:
+        total = total + x ** 2.0 * sin(x)
+    return total
 
 
 # ---- book/ch05_reverse.ipynb ----
