@@ -152,6 +152,7 @@ def sync_bootstrap(nb: nbformat.NotebookNode) -> None:
         cell.source = src
     else:
         new = nbformat.v4.new_code_cell(src, metadata={"tags": [BOOTSTRAP_TAG, "hide-input"]})
+        new.id = "adbook-bootstrap"  # a fixed id, so regenerating a notebook does not churn it
         nb.cells.insert(1, new)
     nbformat.validator.normalize(nb)
 
