@@ -53,7 +53,9 @@ __all__ = [
     'replay',
     'JaxCheck',
     'Dual',
+    'OpCounts',
     'count_ops',
+    'record_op',
     'apply_op',
     'local_partial',
     'chain_term',
@@ -69,10 +71,26 @@ __all__ = [
     'two_outputs',
     'evaluation_ops',
     'q',
+    'filled_like',
     'backward_pass',
     'vjp',
     'grad',
     'jacrev',
+    'fan',
+    'fan_point',
+    'nonscalar',
+    'COST_MODELS',
+    'cost',
+    'gradient_cost_ratio',
+    'mean_of_squares',
+    'rosenbrock',
+    'rational',
+    'seed_f',
+    'seed_g',
+    'seed_jacobians',
+    'first_call',
+    'powers',
+    'our_seed_jacobians',
 ]
 
 
@@ -876,11 +894,13 @@ class Dual(ComparesByValue, Overloaded):
 
     def _apply(self, op, *args):
         primals = [a.primal if isinstance(a, Dual) else check_constant(op, a) for a in args]
-        out = apply_op(op, *primals)
+        constant = tuple(not isinstance(a, Dual) for a in args)  # 인자마다 상수인지 (count_ops가 적어 둔다)
+        out = apply_op(op, *primals, constant=constant)
         tangent = None
         for i, arg in enumerate(args):
             if isinstance(arg, Dual):  # 상수 인자의 편도함수는 계산하지 않는다
-                tangent = accumulate(tangent, chain_term(local_partial(op, i, out, *primals), arg.tangent))
+                partial = local_partial(op, i, out, *primals, constant=constant)
+                tangent = accumulate(tangent, chain_term(partial, arg.tangent))
         return Dual(out, tangent)
 
     def _plain_value(self):  # 비교와 bool은 값으로 (3장의 ComparesByValue)
@@ -901,15 +921,23 @@ import numpy as np
 _ACTIVE_COUNTS = []
 
 
+class OpCounts(collections.Counter):
+    "연산 이름별 횟수. by_args에는 (연산 이름, 인자마다 상수인지)별 횟수를 따로 센다."
+
+    def __init__(self):
+        super().__init__()
+        self.by_args = collections.Counter()
+
+
 @contextlib.contextmanager
 def count_ops():
     """이 블록 안에서 이 책의 미분 엔진(jvp, vjp와 그 위의 함수들)이 실행한 원시 연산을 이름별로 센다.
 
     with count_ops() as counts:
         jvp(f, primals, tangents)
-    counts["mul"], sum(counts.values())
+    counts["mul"], sum(counts.values()), counts.by_args[("mul", (True, False))]
     """
-    counts = collections.Counter()
+    counts = OpCounts()
     _ACTIVE_COUNTS.append(counts)
     try:
         yield counts
@@ -917,41 +945,58 @@ def count_ops():
         _ACTIVE_COUNTS.remove(counts)
 
 
-def apply_op(op, *args):
-    "원시 연산 op을 값에 적용한다. 엔진의 모든 계산이 이 함수를 거치므로 count_ops가 센다."
-    for counts in _ACTIVE_COUNTS:
+def record_op(op, constant, into=None):
+    "연산 하나를 열려 있는 모든 count_ops(into를 주면 into 하나)에 적는다. constant: 인자마다 상수였는지."
+    for counts in _ACTIVE_COUNTS if into is None else (into,):
         counts[op] += 1
+        counts.by_args[op, constant] += 1
+
+
+def apply_op(op, *args, constant=None):
+    """원시 연산 op을 값에 적용한다. 엔진의 모든 계산이 이 함수를 거치므로 count_ops가 센다.
+
+    constant: 인자마다 상수인지. 주지 않으면 모든 인자를 변수로 본다.
+    """
+    if _ACTIVE_COUNTS:
+        record_op(op, tuple(constant) if constant is not None else (False,) * len(args))
     return PRIMITIVES[op](*args)
 
 
 class _Counted(Overloaded):
-    "규칙 안의 연산까지 세려고, count_ops 안에서 규칙에 넣는 값의 포장"
+    "규칙 안의 연산까지 세려고, count_ops 안에서 규칙에 넣는 값의 포장. 상수인지도 함께 나른다."
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "constant")
 
-    def __init__(self, value):
-        self.value = value
+    def __init__(self, value, constant):
+        self.value, self.constant = value, constant
 
     def _apply(self, op, *args):
-        return _Counted(apply_op(op, *(a.value if isinstance(a, _Counted) else a for a in args)))
+        constant = tuple(a.constant if isinstance(a, _Counted) else True for a in args)  # 규칙 속 수(1.0 등)는 상수
+        values = [a.value if isinstance(a, _Counted) else a for a in args]
+        return _Counted(apply_op(op, *values, constant=constant), all(constant))
 
 
-def local_partial(op, i, out, *args):
-    "LOCAL_PARTIALS[op][i]를 값 out, args에서 계산한다. count_ops 안이면 규칙 안의 연산도 센다."
+def local_partial(op, i, out, *args, constant=None):
+    """LOCAL_PARTIALS[op][i]를 값 out, args에서 계산한다. constant: 인자마다 상수인지.
+
+    count_ops 안이면 규칙 안의 연산도 세고, 결과를 포장한 채로 돌려준다(chain_term이 풀면서 상수인지 본다).
+    """
     rule = LOCAL_PARTIALS[op][i]
     if not _ACTIVE_COUNTS:
         return rule(out, *args)
-    result = rule(*(_Counted(v) for v in (out, *args)))
-    return result.value if isinstance(result, _Counted) else result
+    constant = tuple(constant) if constant is not None else (False,) * len(args)
+    return rule(_Counted(out, False), *(_Counted(v, c) for v, c in zip(args, constant)))
 
 
 def chain_term(partial, incoming):
     "연쇄 법칙의 한 항 partial × incoming. 편도함수가 상수 ±1이면 곱하지 않는다."
+    partial_is_constant = partial.constant if isinstance(partial, _Counted) else True
+    partial = partial.value if isinstance(partial, _Counted) else partial
     if isinstance(partial, numbers.Real) and partial == 1:
         return incoming
     if isinstance(partial, numbers.Real) and partial == -1:
         return apply_op("neg", incoming)
-    return apply_op("mul", partial, incoming)
+    return apply_op("mul", partial, incoming, constant=(partial_is_constant, False))
 
 
 def accumulate(total, term):
@@ -959,12 +1004,11 @@ def accumulate(total, term):
     return term if total is None else apply_op("add", total, term)
 
 
-def count_recorded(trace):
-    "추적이 기록한 연산(추적하면서 이미 값을 계산한 연산)을 count_ops에 더한다."
+def count_recorded(trace, into=None):
+    "추적이 기록한 연산(추적하면서 이미 값을 계산한 연산)을 count_ops(into를 주면 into)에 더한다."
     for eq in trace.equations:
         if eq.op != "input":
-            for counts in _ACTIVE_COUNTS:
-                counts[eq.op] += 1
+            record_op(eq.op, tuple(not isinstance(a, int) for a in eq.args), into)
 
 
 import jax.numpy as jnp
@@ -1089,13 +1133,11 @@ def two_outputs(x1, x2):
     return v5 + v6, v6 * v5
 
 
-import collections
-
-
 def evaluation_ops(f, *args):
-    "f(*args)를 한 번 계산하는 데 드는 원시 연산 수(연산 이름별). 3장의 평가 추적으로 센다."
-    trace = trace_function(f, *args)
-    return collections.Counter(eq.op for eq in trace.equations if eq.op != "input")
+    "f(*args)를 한 번 계산하는 데 드는 원시 연산 수(count_ops와 같은 OpCounts). 3장의 평가 추적으로 센다."
+    counts = OpCounts()
+    count_recorded(trace_function(f, *args), into=counts)
+    return counts
 
 
 def q(*xs):
@@ -1108,7 +1150,14 @@ def q(*xs):
 
 # ---- book/ch05_reverse.ipynb ----
 
+import numbers
+
 import jax.numpy as jnp
+
+
+def filled_like(y, value):
+    "y와 같은 모양과 종류의 value. 파이썬 수에는 파이썬 수를 준다(엔진이 수 하나마다 JAX 연산을 부르지 않도록)."
+    return float(value) if isinstance(y, numbers.Real) else jnp.full_like(y, value)
 
 
 def backward_pass(trace, output_cotangents):
@@ -1125,9 +1174,11 @@ def backward_pass(trace, output_cotangents):
             continue
         bar = adjoint[eq.out]
         args = [trace[a].value if isinstance(a, int) else a.value for a in eq.args]
+        constant = tuple(not isinstance(a, int) for a in eq.args)
         for i, a in enumerate(eq.args):
             if isinstance(a, int):  # 상수(Literal) 인자의 편도함수는 계산하지 않는다
-                term = chain_term(local_partial(eq.op, i, eq.value, *args), bar)
+                partial = local_partial(eq.op, i, eq.value, *args, constant=constant)
+                term = chain_term(partial, bar)
                 adjoint[a] = accumulate(adjoint.get(a), term)  # 여러 곳에 쓰인 변수: 더한다
     return adjoint
 
@@ -1155,7 +1206,7 @@ def vjp(f, *primals):
             if jnp.shape(ct) != jnp.shape(y):
                 raise ValueError(f"vjp_fn: cotangent[{k}]의 모양 {jnp.shape(ct)}이 출력의 모양 {jnp.shape(y)}과 다릅니다.")
         adjoint = backward_pass(trace, cotangents)
-        return tuple(adjoint.get(i, jnp.zeros_like(p)) for i, p in zip(trace.inputs, primals))
+        return tuple(adjoint[i] if i in adjoint else jnp.zeros_like(p) for i, p in zip(trace.inputs, primals))
 
     return (outs if trace.output_is_tuple else outs[0]), vjp_fn
 
@@ -1171,7 +1222,7 @@ def grad(f, argnums=0):
         if isinstance(out, tuple) or jnp.shape(out) != ():
             shape = "튜플" if isinstance(out, tuple) else f"모양 {jnp.shape(out)}"
             raise TypeError(f"grad는 스칼라를 돌려주는 함수만 미분합니다. 받은 출력: {shape}")
-        cotangents = vjp_fn(jnp.ones_like(out))
+        cotangents = vjp_fn(filled_like(out, 1.0))
         return cotangents[0] if isinstance(argnums, int) else cotangents
 
     return gradient
@@ -1189,10 +1240,146 @@ def jacrev(f, argnums=0):
         out, vjp_fn = vjp(g, *xs)
         out_is_tuple = isinstance(out, tuple)
         outs = out if out_is_tuple else (out,)
+        ones, zeros = [filled_like(y, 1.0) for y in outs], [filled_like(y, 0.0) for y in outs]
         rows = []
         for o in range(len(outs)):  # 행 o: 출력 o의 단위 cotangent
-            unit = tuple(jnp.ones_like(y) if k == o else jnp.zeros_like(y) for k, y in enumerate(outs))
+            unit = tuple(ones[k] if k == o else zeros[k] for k in range(len(outs)))
             rows.append(vjp_fn(unit if out_is_tuple else unit[0]))
         return jacobian_structure(lambda o, a: rows[o][a], out_is_tuple, len(outs), len(xs), isinstance(argnums, int))
 
     return jacobian
+
+
+# ---- book/ch06_cost.ipynb ----
+
+def fan(*xs, outputs=1):
+    "ℝᴷ → ℝᴰ (6장): 입력을 줄기 s = Σ x_k sin x_k 하나로 모은 뒤 출력 D = outputs개 y_d = sin(s + d)로 펼친다."
+    s = xs[0] * sin(xs[0])
+    for x in xs[1:]:
+        s = s + x * sin(x)
+    return tuple(sin(s + float(d)) for d in range(1, outputs + 1))
+
+
+def fan_point(K):
+    "fan을 계산할 점: K개 입력 0.5, 0.55, 0.6, … (값은 연산 수에 영향을 주지 않는다)"
+    return tuple(0.5 + 0.05 * k for k in range(K))
+
+
+def nonscalar(op, constant):
+    """Baur–Strassen 비용 모형에서 값을 치르는 연산인가 (6장). constant: 인자마다 상수인지.
+
+    공짜: 상수끼리의 연산, 덧셈·뺄셈·부호 바꾸기, 상수를 곱하기, 상수로 나누기.
+    값을 치름: 변수끼리의 곱셈, 변수로 나누기, 그리고 sin, exp 같은 기본 함수와 거듭제곱 (이 책의 확장).
+    """
+    if all(constant) or op in ("add", "sub", "neg"):
+        return False
+    if op == "mul":
+        return not any(constant)
+    if op == "div":
+        return not constant[1]
+    return True
+
+
+COST_MODELS = ("all", "nonscalar")
+
+
+def cost(counts, model="all"):
+    "count_ops(또는 evaluation_ops)가 센 연산의 비용. model='all': 모든 연산을 1로, 'nonscalar': Baur–Strassen 모형."
+    if model == "all":
+        return sum(counts.values())
+    if model == "nonscalar":
+        return sum(n for (op, constant), n in counts.by_args.items() if nonscalar(op, constant))
+    raise ValueError(f"cost: model은 {COST_MODELS} 가운데 하나여야 합니다. 받은 값: {model!r}")
+
+
+def gradient_cost_ratio(f, *args, model="all"):
+    "후진 모드로 f의 기울기(모든 인자에 대해)를 구하는 비용 / f를 한 번 계산하는 비용."
+    with count_ops() as counts:
+        grad(f, argnums=tuple(range(len(args))))(*args)
+    return cost(counts, model) / cost(evaluation_ops(f, *args), model)
+
+
+def mean_of_squares(*ys):
+    "시드 노트북의 g(y) = mean(y²)를 스칼라 입력들로: (y₁² + … + y_K²) / K (6장)"
+    total = ys[0] * ys[0]
+    for y in ys[1:]:
+        total = total + y * y
+    return total / len(ys)
+
+
+def rosenbrock(*xs):
+    "Rosenbrock 함수 Σ_k 100 (x_{k+1} - x_k²)² + (1 - x_k)² (6장)"
+    total = 0.0
+    for a, b in zip(xs[:-1], xs[1:]):
+        total = total + 100.0 * (b - a * a) ** 2.0 + (1.0 - a) ** 2.0
+    return total
+
+
+def rational(*xs):
+    "나눗셈이 많은 유리 함수 Σ_k x_k / (1 + x_k²) (6장)"
+    total = 0.0
+    for x in xs:
+        total = total + x / (1.0 + x * x)
+    return total
+
+
+import functools
+import time
+
+import jax
+import jax.numpy as jnp
+
+
+def seed_f(x, n=10_000):
+    "시드 노트북의 f (6장): 스칼라 x ↦ [1, x, x², …, x^(n-1)]. 입력 1개, 출력 n개."
+    return jnp.power(x, jnp.arange(n, dtype=jnp.result_type(x)))
+
+
+def seed_g(y):
+    "시드 노트북의 g (6장): 벡터 y ↦ mean(y²). 입력 len(y)개, 출력 1개."
+    return jnp.mean(y ** 2)
+
+
+def seed_jacobians(n=10_000, dtype=jnp.float32, jit=False):
+    """시드의 네 실험 {이름: (야코비 함수, 입력)}. f는 x = 1, g는 y = (1, …, 1) ∈ ℝⁿ에서 계산한다.
+
+    jit=True이면 야코비 함수마다 jax.jit을 씌운다.
+    """
+    f = functools.partial(seed_f, n=n)
+    wrap = jax.jit if jit else (lambda h: h)
+    x, y = jnp.asarray(1.0, dtype), jnp.ones(n, dtype)
+    return {
+        "jacfwd(f)": (wrap(jax.jacfwd(f)), x),
+        "jacrev(f)": (wrap(jax.jacrev(f)), x),
+        "jacfwd(g)": (wrap(jax.jacfwd(seed_g)), y),
+        "jacrev(g)": (wrap(jax.jacrev(seed_g)), y),
+    }
+
+
+def first_call(function, *args):
+    "처음 부를 때(추적, 컴파일 포함) 결과가 준비되기까지 걸린 시간(초)과 그 결과"
+    start = time.perf_counter()
+    result = jax.block_until_ready(function(*args))
+    return time.perf_counter() - start, result
+
+
+def powers(x, n=100):
+    "x ↦ (1, x, x², …, x^(n-1)): 시드의 f를 우리 엔진용으로, 곱셈을 이어 계산한다 (6장)"
+    outputs, power = [1.0, x], x
+    for _ in range(n - 2):
+        power = power * x
+        outputs.append(power)
+    return tuple(outputs)
+
+
+def our_seed_jacobians(n=100):
+    "우리 엔진으로 하는 시드의 네 실험 {이름: (야코비 함수, 입력 튜플)}. f는 x = 1, g는 y = (1, …, 1)."
+    f = functools.partial(powers, n=n)
+    argnums = tuple(range(n))
+    x, ys = (1.0,), (1.0,) * n
+    return {
+        "jacfwd(f)": (jacfwd(f), x),
+        "jacrev(f)": (jacrev(f), x),
+        "jacfwd(g)": (jacfwd(mean_of_squares, argnums), ys),
+        "jacrev(g)": (jacrev(mean_of_squares, argnums), ys),
+    }
