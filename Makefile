@@ -2,6 +2,7 @@
 #   make book   .venv를 만들고(없으면) 패키지를 설치한 뒤, 모든 노트북을 실행해 _build/html에 책을 만듭니다
 #   make test   같은 준비를 한 뒤 모든 테스트를 실행합니다 (노트북 실행, 빌드, 브라우저 검사)
 #   make lab    JupyterLab에서 노트북을 엽니다
+#   make bench  6장 시드 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다 (JAX eager, JAX jit, 이 책의 엔진)
 #   make sync   #@save 셀을 adbook/book.py로 모으고, 노트북 첫 셀(저장소 주소)을 맞춥니다
 #   make strip  노트북의 출력과 실행 번호를 지웁니다 (커밋하기 전에)
 #   make lock   constraints.txt(모든 의존성의 정확한 버전)를 새로 만듭니다
@@ -18,10 +19,10 @@ TEST_STAMP := $(VENV)/.test-installed
 NODE_STAMP := node_modules/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help book test lab sync strip lock clean
+.PHONY: help book test bench lab sync strip lock clean
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# //'
+	@sed -n '2,9p' Makefile | sed 's/^# //'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 이상이 필요합니다: " + sys.version'
@@ -46,6 +47,9 @@ book: $(BOOK_STAMP)
 
 test: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+bench: $(BOOK_STAMP)
+	$(BIN)/python tools/bench.py
 
 lab: $(BOOK_STAMP)
 	$(BIN)/jupyter lab book/

@@ -1,0 +1,166 @@
+"""Chapter 6: the cost of the two modes, counted (deterministic), and the `make bench` script.
+
+The cheap-gradient bound is asserted in the cost model it comes from: Baur & Strassen (1983) prove
+L(f, ∇f) <= 3 L(f) when only nonscalar multiplications and divisions are counted (additions and
+multiplication by constants are free); the book also counts elementary functions (sin, exp, ...) as
+nonscalar. Counting every operation, Baydin et al. (2018) give c < 6. No test here asserts a time.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from adbook import (
+    COST_MODELS,
+    PRIMITIVES,
+    cost,
+    count_ops,
+    evaluation_ops,
+    fan,
+    fan_point,
+    gradient_cost_ratio,
+    grad,
+    jacfwd,
+    jacrev,
+    jvp,
+    logistic_map,
+    mean_of_squares,
+    q,
+    rational,
+    rosenbrock,
+    running_example,
+    trace_function,
+    vjp,
+)
+
+jax.config.update("jax_enable_x64", True)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def point(seed, k):
+    return tuple(float(v) for v in np.random.default_rng(seed).uniform(0.2, 1.2, k))
+
+
+# (name, function, point): the seed's g first, then larger functions without division by a variable
+CHEAP = [
+    ("seed g = mean(y^2), K=100", mean_of_squares, point(1, 100)),
+    ("seed g = mean(y^2), K=1000", mean_of_squares, point(2, 1000)),
+    ("q, K=64", q, point(3, 64)),
+    ("rosenbrock, K=256", rosenbrock, point(4, 256)),
+    ("logistic map n=50", lambda x: logistic_map(x, n=50), (0.3,)),
+    ("running example", running_example, (1.5, 0.5)),
+]
+
+
+@pytest.mark.parametrize("name, f, x", CHEAP, ids=[c[0] for c in CHEAP])
+def test_cheap_gradient_at_most_3_nonscalar(name, f, x):
+    argnums = tuple(range(len(x)))
+    np.testing.assert_allclose(grad(f, argnums)(*x), jax.grad(f, argnums)(*x), rtol=1e-10)
+    ratio = gradient_cost_ratio(f, *x, model="nonscalar")
+    assert ratio <= 3, f"{name}: nonscalar gradient/f = {ratio}"
+
+
+@pytest.mark.parametrize("name, f, x", CHEAP + [("rational, K=64", rational, point(5, 64))])
+def test_cheap_gradient_below_6_counting_everything(name, f, x):
+    ratio = gradient_cost_ratio(f, *x, model="all")
+    assert 1 < ratio < 6, f"{name}: gradient/f = {ratio}"
+
+
+def test_ratio_does_not_grow_with_inputs():
+    ratios = {k: gradient_cost_ratio(mean_of_squares, *point(k, k), model="nonscalar") for k in (10, 100, 1000)}
+    assert set(ratios.values()) == {3.0}, ratios
+
+
+def test_division_by_a_variable_is_the_documented_exception():
+    x = point(6, 64)
+    assert gradient_cost_ratio(rational, *x, model="nonscalar") == 4.0
+    assert gradient_cost_ratio(lambda a, b: a / b, 0.7, 1.3, model="nonscalar") == 5.0
+    assert gradient_cost_ratio(lambda a: 3.0 / a, 0.7, model="nonscalar") == 3.0
+
+
+@pytest.mark.parametrize("op", ["mul", "sin", "cos", "exp", "log", "tanh", "sqrt"])
+def test_per_primitive_nonscalar_ratio_at_most_3(op):
+    args = (0.7, 1.3) if op == "mul" else (0.7,)
+    assert gradient_cost_ratio(PRIMITIVES[op], *args, model="nonscalar") <= 3
+
+
+def test_linear_operations_and_constant_multiples_are_free():
+    counts = evaluation_ops(lambda x, y: 2.0 * (x + y) - x / 4.0, 0.3, 0.4)
+    assert cost(counts, "all") == 4 and cost(counts, "nonscalar") == 0
+    assert sum(counts.values()) == sum(counts.by_args.values())
+
+
+def test_unknown_cost_model_is_rejected():
+    with pytest.raises(ValueError, match="flops"):
+        cost(evaluation_ops(q, 0.5), "flops")
+    assert COST_MODELS == ("all", "nonscalar")
+
+
+def mode_costs(K, D):
+    f = functools.partial(fan, outputs=D)
+    xs = fan_point(K)
+    with count_ops() as one_jvp:
+        jvp(f, xs, (1.0,) + (0.0,) * (K - 1))
+    _, vjp_fn = vjp(f, *xs)
+    with count_ops() as one_sweep:
+        vjp_fn((1.0,) + (0.0,) * (D - 1))
+    with count_ops() as forward:
+        jacfwd(f, tuple(range(K)))(*xs)
+    with count_ops() as reverse:
+        jacrev(f, tuple(range(K)))(*xs)
+    f_ops = sum(evaluation_ops(f, *xs).values())
+    return f_ops, sum(one_jvp.values()), sum(one_sweep.values()), sum(forward.values()), sum(reverse.values())
+
+
+@pytest.mark.parametrize("K", [1, 2, 4, 8])
+@pytest.mark.parametrize("D", [1, 2, 4, 8])
+def test_jacobian_cost_is_K_jvps_or_one_trace_plus_D_sweeps(K, D):
+    f_ops, jvp_ops, sweep_ops, fwd_ops, rev_ops = mode_costs(K, D)
+    assert fwd_ops == K * jvp_ops
+    assert rev_ops == f_ops + D * sweep_ops
+    if K >= 2 * D:
+        assert rev_ops < fwd_ops
+    if D >= 2 * K:
+        assert fwd_ops < rev_ops
+
+
+def test_fan_jacobians_match_jax():
+    f = functools.partial(fan, outputs=3)
+    xs, argnums = fan_point(4), (0, 1, 2, 3)
+    np.testing.assert_allclose(np.array(jacfwd(f, argnums)(*xs)), np.array(jax.jacfwd(f, argnums)(*xs)), rtol=1e-12)
+    np.testing.assert_allclose(np.array(jacrev(f, argnums)(*xs)), np.array(jax.jacrev(f, argnums)(*xs)), rtol=1e-12)
+
+
+def test_tape_grows_linearly_and_jax_residuals_are_proportional():
+    steps = [1, 2, 4, 8, 16]
+    lines = [len(trace_function(lambda x, m=m: logistic_map(x, n=m + 1), 0.3).equations) for m in steps]
+    assert lines == [1 + 3 * m for m in steps]  # the input line + 3 operations per step
+    x = jnp.linspace(0.1, 0.9, 100)
+    sizes = []
+    for m in steps:
+        _, vjp_fn = jax.vjp(lambda v, m=m: jnp.sum(logistic_map(v, n=m + 1)), x)
+        sizes.append(sum(leaf.nbytes for leaf in jax.tree_util.tree_leaves(vjp_fn)))
+    assert all(s == sizes[0] * m for m, s in zip(steps, sizes)), sizes
+
+
+def test_bench_prints_a_table_with_device_and_versions():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "50", "--ours-n", "5", "--repeat", "1"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    for needle in ("장치:", "jax 0.", "JAX eager", "JAX jit", "우리 엔진", "jacrev(f) (ms)", "g: jacfwd / jacrev (연산 수)"):
+        assert needle in result.stdout, (needle, result.stdout)
+
+
+def test_bench_rejects_bad_arguments():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "many"], capture_output=True, text=True)
+    assert result.returncode == 2 and "invalid int value" in result.stderr
