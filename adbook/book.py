@@ -78,6 +78,7 @@ __all__ = [
     'jacrev',
     'fan',
     'fan_point',
+    'jacobian_costs',
     'nonscalar',
     'COST_MODELS',
     'cost',
@@ -1263,6 +1264,26 @@ def fan(*xs, outputs=1):
 def fan_point(K):
     "fan을 계산할 점: K개 입력 0.5, 0.55, 0.6, … (값은 연산 수에 영향을 주지 않는다)"
     return tuple(0.5 + 0.05 * k for k in range(K))
+
+
+import functools
+
+
+def jacobian_costs(K, D):
+    "fan(K개 입력, D개 출력): (f 한 번, JVP 한 번, 역방향 한 번, jacfwd 전체, jacrev 전체)의 연산 수"
+    f = functools.partial(fan, outputs=D)
+    xs = fan_point(K)
+    f_ops = sum(evaluation_ops(f, *xs).values())
+    with count_ops() as one_jvp:
+        jvp(f, xs, (1.0,) + (0.0,) * (K - 1))
+    out, vjp_fn = vjp(f, *xs)
+    with count_ops() as one_sweep:
+        vjp_fn((1.0,) + (0.0,) * (D - 1))
+    with count_ops() as forward:
+        jacfwd(f, tuple(range(K)))(*xs)
+    with count_ops() as reverse:
+        jacrev(f, tuple(range(K)))(*xs)
+    return f_ops, sum(one_jvp.values()), sum(one_sweep.values()), sum(forward.values()), sum(reverse.values())
 
 
 def nonscalar(op, constant):

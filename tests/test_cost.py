@@ -27,6 +27,7 @@ from adbook import (
     fan,
     fan_point,
     gradient_cost_ratio,
+    jacobian_costs,
     grad,
     jacfwd,
     jacrev,
@@ -104,26 +105,10 @@ def test_unknown_cost_model_is_rejected():
     assert COST_MODELS == ("all", "nonscalar")
 
 
-def mode_costs(K, D):
-    f = functools.partial(fan, outputs=D)
-    xs = fan_point(K)
-    with count_ops() as one_jvp:
-        jvp(f, xs, (1.0,) + (0.0,) * (K - 1))
-    _, vjp_fn = vjp(f, *xs)
-    with count_ops() as one_sweep:
-        vjp_fn((1.0,) + (0.0,) * (D - 1))
-    with count_ops() as forward:
-        jacfwd(f, tuple(range(K)))(*xs)
-    with count_ops() as reverse:
-        jacrev(f, tuple(range(K)))(*xs)
-    f_ops = sum(evaluation_ops(f, *xs).values())
-    return f_ops, sum(one_jvp.values()), sum(one_sweep.values()), sum(forward.values()), sum(reverse.values())
-
-
 @pytest.mark.parametrize("K", [1, 2, 4, 8])
 @pytest.mark.parametrize("D", [1, 2, 4, 8])
 def test_jacobian_cost_is_K_jvps_or_one_trace_plus_D_sweeps(K, D):
-    f_ops, jvp_ops, sweep_ops, fwd_ops, rev_ops = mode_costs(K, D)
+    f_ops, jvp_ops, sweep_ops, fwd_ops, rev_ops = jacobian_costs(K, D)
     assert fwd_ops == K * jvp_ops
     assert rev_ops == f_ops + D * sweep_ops
     if K >= 2 * D:
