@@ -22,7 +22,6 @@ from adbook import (
     COST_MODELS,
     PRIMITIVES,
     cost,
-    count_ops,
     evaluation_ops,
     fan,
     fan_point,
@@ -31,7 +30,6 @@ from adbook import (
     grad,
     jacfwd,
     jacrev,
-    jvp,
     logistic_map,
     mean_of_squares,
     q,
@@ -39,7 +37,6 @@ from adbook import (
     rosenbrock,
     running_example,
     trace_function,
-    vjp,
 )
 
 jax.config.update("jax_enable_x64", True)
