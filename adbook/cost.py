@@ -5,12 +5,15 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import sin
-from adbook.forward import count_ops, evaluation_ops, jacfwd, jvp
-from adbook.reverse import grad, jacrev, vjp
+from adbook.trace import trace_function
+from adbook.forward import count_ops, Dual, jacfwd, jacobian_forward
+from adbook.reverse import backward_pass, jacobian_reverse, jacrev, vjp_once
 
 __all__ = [
     'fan',
     'fan_point',
+    'carry_cost',
+    'mode_costs',
     'jacobian_costs',
     'nonscalar',
     'COST_MODELS',
@@ -29,7 +32,7 @@ __all__ = [
 
 
 def fan(*xs, outputs=1):
-    "ℝᴷ → ℝᴰ (6장): 입력을 줄기 s = Σ x_k sin x_k 하나로 모은 뒤 출력 D = outputs개 y_d = sin(s + d)로 펼친다."
+    "ℝᴷ → ℝᴰ (6장): 입력을 줄기 s = Σ x_k sin x_k로 모은 뒤 출력 y_d = sin(s + d) D개로 펼친다."
     s = xs[0] * sin(xs[0])
     for x in xs[1:]:
         s = s + x * sin(x)
@@ -37,35 +40,67 @@ def fan(*xs, outputs=1):
 
 
 def fan_point(K):
-    "fan을 계산할 점: K개 입력 0.5, 0.55, 0.6, … (값은 연산 수에 영향을 주지 않는다)"
+    "fan을 계산할 점: 입력 K개 0.5, 0.55, 0.6, … (연산 수는 점과 상관없다: tests/test_cost.py)"
     return tuple(0.5 + 0.05 * k for k in range(K))
 
 
 import functools
 
+import numpy as np
+
+
+def carry_cost(f, xs, m, mode):
+    """f(*xs)에서 방향 m개를 한 번에 나르는 연산 수 (6장).
+
+    mode="forward": 입력마다 길이 m인 접선 벡터를 이원수에 담아 f를 계산.
+    mode="reverse": f를 추적한 뒤 출력마다 길이 m인 코탄젠트로 한 번 거꾸로.
+    방향 벡터의 값은 연산 수에 영향을 주지 않으므로 모두 1로 둔다.
+    """
+    if mode == "forward":
+        def run(xs, tangents):
+            return f(*map(Dual, xs, tangents))
+
+        return count_ops(run, xs, tuple(np.ones((len(xs), m)))).total()
+    if mode == "reverse":
+        def run(xs, cotangents):
+            return backward_pass(trace_function(f, *xs), cotangents)
+
+        out = f(*xs)
+        D = len(out) if isinstance(out, tuple) else 1
+        return count_ops(run, xs, tuple(np.ones((D, m)))).total()
+    raise ValueError(f"carry_cost: mode는 'forward'나 'reverse'. 받은 값: {mode!r}")
+
+
+def mode_costs(f, xs):
+    """두 모드의 {mode: (S, T)}: 방향 m개를 나르는 비용이 S + m·T.
+
+    방향 2개와 3개의 비용에서 구한다 (비용이 m의 일차식임은 6장이 단언한다).
+    """
+    costs = {}
+    for mode in ("forward", "reverse"):
+        two, three = (carry_cost(f, xs, m, mode) for m in (2, 3))
+        costs[mode] = (two - 2 * (three - two), three - two)
+    return costs
+
 
 def jacobian_costs(K, D):
-    "fan(K개 입력, D개 출력): (f 한 번, JVP 한 번, 역방향 한 번, jacfwd 전체, jacrev 전체)의 연산 수"
+    "fan(입력 K개, 출력 D개): f, 두 모드의 (S, T), 실제 야코비 두 개의 연산 수"
     f = functools.partial(fan, outputs=D)
     xs = fan_point(K)
-    f_ops = sum(evaluation_ops(f, *xs).values())
-    with count_ops() as one_jvp:
-        jvp(f, xs, (1.0,) + (0.0,) * (K - 1))
-    out, vjp_fn = vjp(f, *xs)
-    with count_ops() as one_sweep:
-        vjp_fn((1.0,) + (0.0,) * (D - 1))
-    with count_ops() as forward:
-        jacfwd(f, tuple(range(K)))(*xs)
-    with count_ops() as reverse:
-        jacrev(f, tuple(range(K)))(*xs)
-    return f_ops, sum(one_jvp.values()), sum(one_sweep.values()), sum(forward.values()), sum(reverse.values())
+    return dict(
+        f=count_ops(f, *xs).total(),
+        **mode_costs(f, xs),
+        jacfwd=count_ops(jacobian_forward, f, *xs).total(),
+        jacrev=count_ops(jacobian_reverse, f, *xs).total(),
+    )
 
 
 def nonscalar(op, constant):
     """Baur–Strassen 비용 모형에서 값을 치르는 연산인가 (6장). constant: 인자마다 상수인지.
 
     공짜: 상수끼리의 연산, 덧셈·뺄셈·부호 바꾸기, 상수를 곱하기, 상수로 나누기.
-    값을 치름: 변수끼리의 곱셈, 변수로 나누기, 그리고 sin, exp 같은 기본 함수와 거듭제곱 (이 책의 확장).
+    값을 치름: 변수끼리의 곱셈, 변수로 나누기, 그리고 sin, exp 같은 기본
+    함수와 거듭제곱 (이 책의 확장).
     """
     if all(constant) or op in ("add", "sub", "neg"):
         return False
@@ -80,19 +115,25 @@ COST_MODELS = ("all", "nonscalar")
 
 
 def cost(counts, model="all"):
-    "count_ops(또는 evaluation_ops)가 센 연산의 비용. model='all': 모든 연산을 1로, 'nonscalar': Baur–Strassen 모형."
+    """count_ops가 센 장부의 비용. model="all": 스칼라 연산마다 1,
+    "nonscalar": Baur–Strassen 모형 (비스칼라 연산만 센다)."""
     if model == "all":
-        return sum(counts.values())
+        return counts.total()
     if model == "nonscalar":
-        return sum(n for (op, constant), n in counts.by_args.items() if nonscalar(op, constant))
-    raise ValueError(f"cost: model은 {COST_MODELS} 가운데 하나여야 합니다. 받은 값: {model!r}")
+        return sum(n * size for (op, constant, size), n in counts.records.items()
+                   if nonscalar(op, constant))
+    raise ValueError(f"cost: model은 {COST_MODELS} 가운데 하나여야 합니다. "
+                     f"받은 값: {model!r}")
 
 
 def gradient_cost_ratio(f, *args, model="all"):
-    "후진 모드로 f의 기울기(모든 인자에 대해)를 구하는 비용 / f를 한 번 계산하는 비용."
-    with count_ops() as counts:
-        grad(f, argnums=tuple(range(len(args))))(*args)
-    return cost(counts, model) / cost(evaluation_ops(f, *args), model)
+    """후진 모드로 기울기(모든 인자에 대해)를 구하는 비용 / f 한 번의 비용.
+
+    기울기는 vjp의 vjp_fn을 코탄젠트 1로 한 번 부른 것이다. 코탄젠트도 세는 수로
+    넣어, 1이라는 값 덕에 공짜가 되는 곱셈이 없게 한다.
+    """
+    gradient = cost(count_ops(vjp_once, f, args, 1.0), model)
+    return gradient / cost(count_ops(f, *args), model)
 
 
 def mean_of_squares(*ys):

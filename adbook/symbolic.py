@@ -23,7 +23,7 @@ __all__ = [
     'dag_size',
     'PRIMITIVES',
     'evaluate',
-    'LOCAL_PARTIALS',
+    'DERIVATIVE_RULES',
     'diff',
     'simplify',
     'logistic_map',
@@ -70,6 +70,7 @@ class Overloaded:
     """
 
     __slots__ = ()
+    __array_ufunc__ = None  # numpy 배열이 왼쪽에 와도(배열 * 값) 아래의 연산자가 불리게
 
     def __add__(self, other): return self._apply("add", self, other)
     def __radd__(self, other): return self._apply("add", other, self)
@@ -264,25 +265,25 @@ def evaluate(root, env):
     return value[root]
 
 
-LOCAL_PARTIALS = {
-    # 연산:  (∂z/∂x,                               ∂z/∂y)     z = op(x, y), op(x)
-    "add":  (lambda z, x, y: 1.0,                  lambda z, x, y: 1.0),
-    "sub":  (lambda z, x, y: 1.0,                  lambda z, x, y: -1.0),
-    "mul":  (lambda z, x, y: y,                    lambda z, x, y: x),
-    "div":  (lambda z, x, y: 1.0 / y,              lambda z, x, y: -z / y),
-    "pow":  (lambda z, x, y: y * x ** (y - 1.0),   lambda z, x, y: log(x) * z),
-    "neg":  (lambda z, x: -1.0,),
-    "sin":  (lambda z, x: cos(x),),
-    "cos":  (lambda z, x: -sin(x),),
-    "exp":  (lambda z, x: z,),
-    "log":  (lambda z, x: 1.0 / x,),
-    "tanh": (lambda z, x: 1.0 - z ** 2,),
-    "sqrt": (lambda z, x: 0.5 / z,),
+DERIVATIVE_RULES = {
+    # 연산:  (x 쪽 항,                                     y 쪽 항)            z = op(x, y) 또는 op(x)
+    "add":  (lambda dx, z, x, y: dx,                       lambda dy, z, x, y: dy),
+    "sub":  (lambda dx, z, x, y: dx,                       lambda dy, z, x, y: -dy),
+    "mul":  (lambda dx, z, x, y: y * dx,                   lambda dy, z, x, y: x * dy),
+    "div":  (lambda dx, z, x, y: dx / y,                   lambda dy, z, x, y: -z / y * dy),
+    "pow":  (lambda dx, z, x, y: y * x ** (y - 1.0) * dx,  lambda dy, z, x, y: log(x) * z * dy),
+    "neg":  (lambda dx, z, x: -dx,),
+    "sin":  (lambda dx, z, x: cos(x) * dx,),
+    "cos":  (lambda dx, z, x: -sin(x) * dx,),
+    "exp":  (lambda dx, z, x: z * dx,),
+    "log":  (lambda dx, z, x: dx / x,),
+    "tanh": (lambda dx, z, x: (1.0 - z ** 2) * dx,),
+    "sqrt": (lambda dx, z, x: 0.5 / z * dx,),
 }
 
 
 def diff(root, wrt):
-    "식 root를 변수 wrt로 미분한 식. 규칙은 LOCAL_PARTIALS, 합치는 법은 연쇄 법칙이다. 단순화는 하지 않는다."
+    "식 root를 변수 wrt로 미분한 식. 규칙은 DERIVATIVE_RULES, 합치는 법은 연쇄 법칙이다. 단순화는 하지 않는다."
     if not (isinstance(wrt, Expr) and wrt.op == "var"):
         raise TypeError(f"diff는 변수(var)로 미분합니다. 받은 값: {wrt!r}")
     derivative = {}
@@ -291,8 +292,8 @@ def diff(root, wrt):
             derivative[node] = const(1.0 if node is wrt else 0.0)
         else:
             terms = [
-                partial(node, *node.args) * derivative[arg]
-                for partial, arg in zip(LOCAL_PARTIALS[node.op], node.args)
+                rule(derivative[arg], node, *node.args)
+                for rule, arg in zip(DERIVATIVE_RULES[node.op], node.args)
             ]
             total = terms[0]
             for term in terms[1:]:

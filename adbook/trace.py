@@ -119,8 +119,10 @@ class ComparesByValue:
 
 
 def plain_value(x):
-    "이 책의 값 타입이면 그 값(숫자나 배열)을, 아니면 x 그대로"
-    return x._plain_value() if isinstance(x, ComparesByValue) else x
+    "이 책의 값 타입이면 그 안의 숫자나 배열을, 아니면 x 그대로. 값이 다시 이 책의 타입이면(값 안의 값) 끝까지 꺼낸다."
+    while isinstance(x, ComparesByValue):
+        x = x._plain_value()
+    return x
 
 
 class Traced(ComparesByValue, Overloaded):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from adbook import (
-    LOCAL_PARTIALS,
+    DERIVATIVE_RULES,
     PRIMITIVES,
     Expr,
     const,
@@ -116,11 +116,11 @@ def test_diff_matches_jax_grad_on_random_expressions():
 
 
 def test_every_primitive_has_one_rule_per_argument():
-    assert set(LOCAL_PARTIALS) == set(PRIMITIVES)
+    assert set(DERIVATIVE_RULES) == set(PRIMITIVES)
     for op in UNARY:
-        assert len(LOCAL_PARTIALS[op]) == 1, op
+        assert len(DERIVATIVE_RULES[op]) == 1, op
     for op in BINARY:
-        assert len(LOCAL_PARTIALS[op]) == 2, op
+        assert len(DERIVATIVE_RULES[op]) == 2, op
 
 
 def test_elementary_functions_fall_through_to_jax_numpy():

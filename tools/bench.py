@@ -50,9 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         columns[label] = (seconds, first)
     seconds, ops = {}, {}
     for name, (h, xs) in our_seed_jacobians(args.ours_n).items():
-        with count_ops() as counts:
-            h(*xs)
-        ops[name] = sum(counts.values())
+        ops[name] = count_ops(h, *xs).total()
         seconds[name] = time_call(h, *xs, repeat=args.repeat, min_time=0.02)
     columns["우리 엔진"] = (seconds, None)
 
