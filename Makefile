@@ -2,7 +2,7 @@
 #   make book   .venv를 만들고(없으면) 패키지를 설치한 뒤, 모든 노트북을 실행해 _build/html에 책을 만듭니다
 #   make test   같은 준비를 한 뒤 모든 테스트를 실행합니다 (노트북 실행, 빌드, 브라우저 검사)
 #   make lab    JupyterLab에서 노트북을 엽니다
-#   make bench  6장 시드 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다 (JAX eager, JAX jit, 이 책의 엔진)
+#   make bench  6장 시간 재기 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다 (JAX 즉시 실행, JAX jit, 이 책의 엔진)
 #   make sync   장마다 #@save 셀을 adbook/의 모듈 하나로 모으고, 노트북 첫 셀(저장소 주소)을 맞춥니다
 #   make strip  노트북의 출력과 실행 번호를 지웁니다 (커밋하기 전에)
 #   make lock   constraints.txt(모든 의존성의 정확한 버전)를 새로 만듭니다

@@ -5,9 +5,8 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import sin
-from adbook.trace import trace_function
-from adbook.forward import count_ops, Dual, jacfwd, jacobian_forward
-from adbook.reverse import backward_pass, jacobian_reverse, jacrev, vjp_once
+from adbook.forward import count_ops, jacfwd, jacobian_forward
+from adbook.reverse import jacobian_reverse, jacrev, vjp_once
 
 __all__ = [
     'fan',
@@ -22,12 +21,14 @@ __all__ = [
     'mean_of_squares',
     'rosenbrock',
     'rational',
-    'seed_f',
-    'seed_g',
-    'seed_jacobians',
+    'powers_list',
+    'mean_square',
+    'timing_jacobians',
     'first_call',
+    'ratio_text',
+    'ms_text',
     'powers',
-    'our_seed_jacobians',
+    'our_timing_jacobians',
 ]
 
 
@@ -50,24 +51,18 @@ import numpy as np
 
 
 def carry_cost(f, xs, m, mode):
-    """f(*xs)에서 방향 m개를 한 번에 나르는 연산 수 (6장).
+    """f(*xs)에서 방향 m개를 한 번에 나르는 연산 수 (6장). 방향도 세는 값으로 넘긴다.
 
-    mode="forward": 입력마다 길이 m인 접선 벡터를 이원수에 담아 f를 계산.
-    mode="reverse": f를 추적한 뒤 출력마다 길이 m인 코탄젠트로 한 번 거꾸로.
-    방향 벡터의 값은 연산 수에 영향을 주지 않으므로 모두 1로 둔다.
+    mode="forward": 4장의 jacobian_forward에 입력 쪽 방향 m개(m×K)를,
+    mode="reverse": 5장의 jacobian_reverse에 출력 쪽 방향 m개(m×D)를 준다.
+    방향의 값은 연산 수에 영향을 주지 않으므로 모두 1로 둔다.
     """
     if mode == "forward":
-        def run(xs, tangents):
-            return f(*map(Dual, xs, tangents))
-
-        return count_ops(run, xs, tuple(np.ones((len(xs), m)))).total()
+        return count_ops(jacobian_forward, f, xs, np.ones((m, len(xs)))).total()
     if mode == "reverse":
-        def run(xs, cotangents):
-            return backward_pass(trace_function(f, *xs), cotangents)
-
         out = f(*xs)
         D = len(out) if isinstance(out, tuple) else 1
-        return count_ops(run, xs, tuple(np.ones((D, m)))).total()
+        return count_ops(jacobian_reverse, f, xs, np.ones((m, D))).total()
     raise ValueError(f"carry_cost: mode는 'forward'나 'reverse'. 받은 값: {mode!r}")
 
 
@@ -90,8 +85,8 @@ def jacobian_costs(K, D):
     return dict(
         f=count_ops(f, *xs).total(),
         **mode_costs(f, xs),
-        jacfwd=count_ops(jacobian_forward, f, *xs).total(),
-        jacrev=count_ops(jacobian_reverse, f, *xs).total(),
+        jacfwd=count_ops(jacobian_forward, f, xs, np.eye(K)).total(),
+        jacrev=count_ops(jacobian_reverse, f, xs, np.eye(D)).total(),
     )
 
 
@@ -167,29 +162,29 @@ import jax
 import jax.numpy as jnp
 
 
-def seed_f(x, n=10_000):
-    "시드 노트북의 f (6장): 스칼라 x ↦ [1, x, x², …, x^(n-1)]. 입력 1개, 출력 n개."
+def powers_list(x, n=10_000):
+    "시간 재기 실험의 f (6장): 스칼라 x ↦ [1, x, x², …, x^(n-1)]. 입력 1개, 출력 n개."
     return jnp.power(x, jnp.arange(n, dtype=jnp.result_type(x)))
 
 
-def seed_g(y):
-    "시드 노트북의 g (6장): 벡터 y ↦ mean(y²). 입력 len(y)개, 출력 1개."
+def mean_square(y):
+    "시간 재기 실험의 g (6장): 벡터 y ↦ mean(y²). 입력 len(y)개, 출력 1개."
     return jnp.mean(y ** 2)
 
 
-def seed_jacobians(n=10_000, dtype=jnp.float32, jit=False):
-    """시드의 네 실험 {이름: (야코비 함수, 입력)}. f는 x = 1, g는 y = (1, …, 1) ∈ ℝⁿ에서 계산한다.
+def timing_jacobians(n=10_000, dtype=jnp.float32, jit=False):
+    """시간 재기 실험의 네 야코비 {이름: (야코비 함수, 입력)}.
 
-    jit=True이면 야코비 함수마다 jax.jit을 씌운다.
+    f는 x = 1, g는 y = (1, …, 1) ∈ ℝⁿ에서 계산한다. jit=True이면 jax.jit을 씌운다.
     """
-    f = functools.partial(seed_f, n=n)
+    f = functools.partial(powers_list, n=n)
     wrap = jax.jit if jit else (lambda h: h)
     x, y = jnp.asarray(1.0, dtype), jnp.ones(n, dtype)
     return {
         "jacfwd(f)": (wrap(jax.jacfwd(f)), x),
         "jacrev(f)": (wrap(jax.jacrev(f)), x),
-        "jacfwd(g)": (wrap(jax.jacfwd(seed_g)), y),
-        "jacrev(g)": (wrap(jax.jacrev(seed_g)), y),
+        "jacfwd(g)": (wrap(jax.jacfwd(mean_square)), y),
+        "jacrev(g)": (wrap(jax.jacrev(mean_square)), y),
     }
 
 
@@ -200,8 +195,19 @@ def first_call(function, *args):
     return time.perf_counter() - start, result
 
 
+def ratio_text(ratio):
+    "시간의 비를 읽기 좋게: 100 이상은 정수(천 단위 쉼표), 그 아래는 유효 숫자 두 자리"
+    return f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.2g}"
+
+
+def ms_text(seconds):
+    "초를 밀리초로 읽기 좋게: 100 ms 이상은 정수, 그 아래는 유효 숫자 세 자리"
+    ms = seconds * 1e3
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:.3g}"
+
+
 def powers(x, n=100):
-    "x ↦ (1, x, x², …, x^(n-1)): 시드의 f를 우리 엔진용으로, 곱셈을 이어 계산한다 (6장)"
+    "x ↦ (1, x, x², …, x^(n-1)): 시간 재기 실험의 f를 우리 엔진용으로, 곱셈을 이어 계산한다 (6장)"
     outputs, power = [1.0, x], x
     for _ in range(n - 2):
         power = power * x
@@ -209,8 +215,8 @@ def powers(x, n=100):
     return tuple(outputs)
 
 
-def our_seed_jacobians(n=100):
-    "우리 엔진으로 하는 시드의 네 실험 {이름: (야코비 함수, 입력 튜플)}. f는 x = 1, g는 y = (1, …, 1)."
+def our_timing_jacobians(n=100):
+    "우리 엔진으로 하는 시간 재기 실험 {이름: (야코비 함수, 입력 튜플)}. f는 x = 1, g는 y = (1, …, 1)."
     f = functools.partial(powers, n=n)
     argnums = tuple(range(n))
     x, ys = (1.0,), (1.0,) * n

@@ -25,6 +25,7 @@ __all__ = [
     'normalize_argnums',
     'restrict_args',
     'check_scalar_inputs',
+    'check_scalar_outputs',
     'jax_structure',
     'jacfwd',
 ]
@@ -63,21 +64,25 @@ class Dual(ComparesByValue, Overloaded):
     """이원수 primal + tangent·ε (ε² = 0): 값과 접선을 함께 계산한다.
 
     비교와 bool은 값(primal)으로 하므로 if/while이 든 코드도 돈다.
+    tag: 이 이원수를 만든 jvp의 이름표. 다른 이름표끼리는 섞지 않는다.
     """
 
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("primal", "tangent", "tag")
 
-    def __init__(self, primal, tangent):
-        self.primal, self.tangent = primal, tangent
+    def __init__(self, primal, tangent, tag=None):
+        self.primal, self.tangent, self.tag = primal, tangent, tag
 
     def _apply(self, op, *args):
+        if any(isinstance(a, Dual) and a.tag is not self.tag for a in args):
+            raise NotImplementedError(f"{op}: 서로 다른 jvp의 이원수가 "
+                                      "만났습니다 (중첩된 jvp는 8장에서)")
         primals = [a.primal if isinstance(a, Dual) else check_constant(op, a)
                    for a in args]
         out = PRIMITIVES[op](*primals)
         terms = [rule(a.tangent, out, *primals)  # dz의 인자 a 몫
                  for rule, a in zip(DERIVATIVE_RULES[op], args)
                  if isinstance(a, Dual)]  # 상수 인자는 건너뛴다
-        return Dual(out, functools.reduce(operator.add, terms))
+        return Dual(out, functools.reduce(operator.add, terms), self.tag)
 
     def _plain_value(self):  # 비교와 bool은 값으로 (3장)
         return self.primal
@@ -102,9 +107,11 @@ def check_float_input(where, value):
             or not jnp.issubdtype(dtype, jnp.floating)):
         kind = type(plain).__name__
         kind += f", dtype {dtype}" if dtype is not None else ""
+        integer = dtype is not None and jnp.issubdtype(dtype, jnp.integer)
+        hint = " 정수라면 1.0처럼 쓰세요." if integer else ""
         raise TypeError(
             f"{where}는 실수(float) 값이어야 미분할 수 있습니다. "
-            f"받은 값: {value!r} ({kind}). 정수라면 1.0처럼 쓰세요."
+            f"받은 값: {value!r} ({kind}).{hint}"
         )
     return value
 
@@ -142,7 +149,8 @@ def jvp(f, primals, tangents):
     f의 출력이 튜플이면 값과 접선도 튜플이다.
     """
     check_jvp_arguments(primals, tangents)
-    out = f(*(Dual(p, t) for p, t in zip(primals, tangents)))
+    tag = object()  # 이 jvp의 이름표
+    out = f(*(Dual(p, t, tag) for p, t in zip(primals, tangents)))
     if isinstance(out, tuple):
         pairs = [split_dual(y) for y in out]
         return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
@@ -159,16 +167,20 @@ def split_dual(y):
 import numpy as np
 
 
-def jacobian_forward(f, *xs):
-    """전진 모드 야코비: f를 한 번 계산하며 접선 K개(e_1 … e_K)를 나른다.
+def jacobian_forward(f, xs, directions=None):
+    """전진 모드 야코비: f를 한 번 계산하며 방향 여러 개의 접선을 벡터로 나른다.
 
-    출력마다 J의 행 하나(길이 K)를 돌려준다. 출력이 튜플이면 행의 튜플.
+    directions(m×K, 한 행이 방향 하나)를 주지 않으면 e_1 … e_K라서 출력마다
+    J의 행 하나(길이 K)가 나온다. 출력이 튜플이면 행의 튜플이다.
     """
     K = len(xs)
-    out = f(*(Dual(x, e) for x, e in zip(xs, np.eye(K))))
+    directions = np.eye(K) if directions is None else directions
+    tangents = [directions[:, k] for k in range(K)]  # 입력 k의 접선 벡터
+    tag = object()
+    out = f(*(Dual(x, t, tag) for x, t in zip(xs, tangents)))
 
-    def row(y):  # 입력과 상관없는 출력은 행이 0
-        return y.tangent if isinstance(y, Dual) else np.zeros(K)
+    def row(y):  # 입력과 상관없는 출력은 0
+        return y.tangent if isinstance(y, Dual) else np.zeros(len(directions))
 
     return tuple(map(row, out)) if isinstance(out, tuple) else row(out)
 
@@ -186,6 +198,7 @@ import collections
 import numbers
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 
@@ -205,7 +218,7 @@ class OpCounts(collections.Counter):
 
 
 class Counted(ComparesByValue, Overloaded):
-    "연산을 세는 수: 값을 계산하며, 자신이 낀 원시 연산을 장부에 적는다."
+    "연산을 세는 값: 값을 계산하며, 자신이 낀 원시 연산을 장부에 적는다."
 
     __slots__ = ("value", "counts")
 
@@ -226,14 +239,21 @@ class Counted(ComparesByValue, Overloaded):
     def __getitem__(self, index):  # 원소 꺼내기는 계산이 아니라 세지 않는다
         return Counted(self.value[index], self.counts)
 
+    def __len__(self):
+        return len(self.value)
+
+    def __repr__(self):
+        return f"Counted({self.value!r})"
+
 
 def count_ops(function, *args):
-    "인자 안의 수와 배열을 세는 수로 바꿔 function(*args)를 실행하고 장부를 돌려준다."
+    "인자 안의 실수와 실수 배열을 세는 값으로 바꿔 function(*args)를 실행하고 장부를 돌려준다."
     counts = OpCounts()
 
-    def counted(leaf):
+    def counted(leaf):  # 정수(반복 횟수 등)와 함수는 그대로 둔다
         number = isinstance(leaf, (numbers.Real, np.ndarray, jax.Array))
-        return Counted(leaf, counts) if number else leaf
+        real = number and jnp.issubdtype(jnp.result_type(leaf), jnp.floating)
+        return Counted(leaf, counts) if real else leaf
 
     function(*jax.tree_util.tree_map(counted, args))
     return counts
@@ -251,12 +271,15 @@ def split_by_size(counts, K):
     """장부를 (스칼라 연산의 수 S, 원소 K개짜리 연산의 수 T)로 나눈다.
 
     방향 K개를 한 번에 나른 계산의 장부라면 S는 방향과 상관없는 일(값과
-    편도함수), T는 방향마다 하는 일이다. 다른 크기의 연산이 있으면 오류.
+    편도함수), T는 방향마다 하는 일이다. K = 1이면 둘을 가를 수 없다.
     """
+    if K < 2:
+        raise ValueError(f"split_by_size: 방향이 {K}개이면 스칼라 연산과 "
+                         "방향마다의 연산을 가를 수 없습니다 (K ≥ 2).")
     S = sum(n for (_, _, size), n in counts.records.items() if size == 1)
     T = sum(n for (_, _, size), n in counts.records.items() if size == K)
-    if K == 1 or counts.total() != S + K * T:
-        raise ValueError(f"split_by_size: 크기 1과 {K}로 나눌 수 없는 장부")
+    if counts.total() != S + K * T:
+        raise ValueError(f"split_by_size: 원소 수가 1도 {K}도 아닌 연산이 있습니다.")
     return S, T
 
 
@@ -264,10 +287,15 @@ import jax.numpy as jnp
 
 
 def normalize_argnums(name, argnums, n_args):
-    "argnums(정수 또는 정수 튜플)를 정수 튜플로. 범위를 벗어나면 오류."
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or any(not isinstance(k, int) or not -n_args <= k < n_args
-                       for k in nums):
+    "argnums(정수 또는 정수 튜플)를 정수 튜플로. 잘못되었으면 무엇이 잘못인지 말한다."
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    if (not isinstance(nums, (tuple, list))
+            or not all(isinstance(k, int) for k in nums)):
+        raise TypeError(f"{name}: argnums는 정수나 정수 튜플이어야 합니다. "
+                        f"받은 값: {argnums!r}")
+    if not nums:
+        raise ValueError(f"{name}: argnums가 비어 있습니다.")
+    if any(not -n_args <= k < n_args for k in nums):
         raise ValueError(f"{name}: argnums={argnums!r}가 인자 {n_args}개의 "
                          "범위를 벗어납니다.")
     nums = tuple(k % n_args for k in nums)
@@ -297,6 +325,15 @@ def check_scalar_inputs(name, xs, nums):
                              f"인자 {k}의 모양: {jnp.shape(plain_value(x))}")
 
 
+def check_scalar_outputs(name, out):
+    "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다."
+    for i, y in enumerate(out if isinstance(out, tuple) else (out,)):
+        shape = jnp.shape(plain_value(y))
+        if shape != ():
+            raise ValueError(f"{name}: 이 책의 {name}는 스칼라 출력만 받습니다. "
+                             f"출력 {i}의 모양: {shape}")
+
+
 def jax_structure(rows, K, argnums_is_int):
     """행(출력마다 길이 K인 벡터, 출력이 튜플이면 행의 튜플)을 JAX의 모양으로:
 
@@ -314,7 +351,8 @@ def jacfwd(f, argnums=0):
         nums = normalize_argnums("jacfwd", argnums, len(args))
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacfwd", xs, nums)
-        rows = jacobian_forward(g, *xs)
+        check_scalar_outputs("jacfwd", g(*xs))
+        rows = jacobian_forward(g, xs)
         return jax_structure(rows, len(xs), isinstance(argnums, int))
 
     return jacobian

@@ -9,6 +9,7 @@ from adbook.trace import plain_value, trace_function
 from adbook.forward import (
     check_float_input,
     check_scalar_inputs,
+    check_scalar_outputs,
     filled_like,
     jax_structure,
     normalize_argnums,
@@ -18,6 +19,7 @@ from adbook.forward import (
 __all__ = [
     'backward_pass',
     'check_cotangents',
+    'check_adjoint_shapes',
     'check_scalar_output',
     'vjp',
     'grad',
@@ -69,6 +71,17 @@ def check_cotangents(cotangents, outs, given):
                              f"출력의 모양 {y_shape}과 다릅니다.")
 
 
+def check_adjoint_shapes(adjoints, primals):
+    "입력마다 수반의 모양이 그 입력의 모양과 같아야 한다."
+    for i, (a, p) in enumerate(zip(adjoints, primals)):
+        a_shape = jnp.shape(plain_value(a))
+        p_shape = jnp.shape(plain_value(p))
+        if a_shape != p_shape:
+            raise NotImplementedError(
+                f"vjp: 입력 {i}의 수반 모양 {a_shape}이 입력의 모양 {p_shape}과 "
+                "다릅니다. 브로드캐스팅된 입력의 후진 모드는 7장에서 다룹니다.")
+
+
 def check_scalar_output(out):
     "grad는 스칼라 하나를 돌려주는 함수만 미분한다."
     if isinstance(out, tuple) or jnp.shape(plain_value(out)) != ():
@@ -94,8 +107,10 @@ def vjp(f, *primals):
         cotangents = cotangent if trace.output_is_tuple else (cotangent,)
         check_cotangents(cotangents, outs, cotangent)
         adjoint = backward_pass(trace, cotangents)
-        return tuple(adjoint[i] if i in adjoint else filled_like(p, 0.0)
-                     for i, p in zip(trace.inputs, primals))
+        adjoints = tuple(adjoint[i] if i in adjoint else filled_like(p, 0.0)
+                         for i, p in zip(trace.inputs, primals))
+        check_adjoint_shapes(adjoints, primals)
+        return adjoints
 
     return (outs if trace.output_is_tuple else outs[0]), vjp_fn
 
@@ -118,19 +133,23 @@ def grad(f, argnums=0):
 import numpy as np
 
 
-def jacobian_reverse(f, *xs):
-    """후진 모드 야코비: 추적을 한 번 하고 코탄젠트 D개(e_1 … e_D)를 한 번에 거꾸로 나른다.
+def jacobian_reverse(f, xs, directions=None):
+    """후진 모드 야코비: 추적을 한 번 하고 방향 여러 개의 코탄젠트를 벡터로 묶어 한 번에 거꾸로 나른다.
 
-    입력마다 J의 열 하나(길이 D)가 나온다. 돌려주는 모양은
-    jacobian_forward와 같다: 출력마다 J의 행, 출력이 튜플이면 행의 튜플.
+    directions(m×D, 한 행이 출력 쪽 방향 하나)를 주지 않으면 e_1 … e_D라서
+    입력마다 J의 열(길이 D)이 나온다. 돌려줄 때는 jacobian_forward처럼
+    방향마다의 행(리스트)으로 옮겨 담는다: 출력이 튜플이면 행의 튜플.
     """
     trace = trace_function(f, *xs)
     D = len(trace.outputs)
-    adjoint = backward_pass(trace, tuple(np.eye(D)))
-    columns = [adjoint[i] if i in adjoint else np.zeros(D)
+    directions = np.eye(D) if directions is None else directions
+    cotangents = [directions[:, d] for d in range(D)]  # 출력 d의 코탄젠트 벡터
+    adjoint = backward_pass(trace, cotangents)
+    m = len(directions)
+    columns = [adjoint[i] if i in adjoint else np.zeros(m)
                for i in trace.inputs]
-    rows = tuple([column[d] for column in columns] for d in range(D))
-    return rows if trace.output_is_tuple else rows[0]  # 행은 리스트
+    rows = tuple([column[j] for column in columns] for j in range(m))
+    return rows if trace.output_is_tuple else rows[0]
 
 
 def jacrev(f, argnums=0):
@@ -139,7 +158,8 @@ def jacrev(f, argnums=0):
         nums = normalize_argnums("jacrev", argnums, len(args))
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacrev", xs, nums)
-        rows = jacobian_reverse(g, *xs)
+        check_scalar_outputs("jacrev", g(*xs))
+        rows = jacobian_reverse(g, xs)
         return jax_structure(rows, len(xs), isinstance(argnums, int))
 
     return jacobian

@@ -47,8 +47,9 @@ class Equation:
 
 
 def check_constant(op, value):
-    "추적값이 아닌 인자 value가 연산 op의 상수로 쓸 수 있는 값(실수, 배열)인지 확인한다."
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, jax.Array)):
+    "추적값이 아닌 인자 value가 연산 op의 상수로 쓸 수 있는 값(실수, 배열, 이 책의 값 타입)인지 확인한다."
+    allowed = (numbers.Real, np.ndarray, jax.Array, ComparesByValue)  # ComparesByValue는 아래에서 정의
+    if isinstance(value, bool) or not isinstance(value, allowed):
         raise TypeError(
             f"{op}: 미분할 수 없는 값 {value!r} ({type(value).__name__}). 숫자나 배열, 이 책의 값 타입만 받습니다."
         )

@@ -227,7 +227,37 @@ BAD_INPUT = [
     ("repeated argnums", lambda: jacfwd(running_example, argnums=(0, 0))(1.5, 0.5), ValueError, ["argnums=(0, 0)", "두 번"]),
     ("grad, int in the differentiated argument", lambda: grad(lambda x, y: x * y, argnums=1)(2.0, 3), TypeError,
      ["grad: 인자 1", "int"]),
+    ("nested jvp that closes over an outer dual",
+     lambda: jvp(lambda x: x * jvp(lambda y: x + y, (1.0,), (1.0,))[1], (1.0,), (1.0,)), NotImplementedError,
+     ["서로 다른 jvp", "8장"]),
+    ("vjp through broadcasting", lambda: vjp(lambda x: x * jnp.ones(3), 2.0)[1](jnp.ones(3)), NotImplementedError,
+     ["수반 모양 (3,)", "입력의 모양 ()", "7장"]),
+    ("jacfwd of an array output", lambda: jacfwd(lambda x: x * jnp.ones(3))(2.0), ValueError, ["스칼라 출력", "(3,)"]),
+    ("jacrev of an array output", lambda: jacrev(lambda x: x * jnp.ones(3))(2.0), ValueError, ["스칼라 출력", "(3,)"]),
+    ("empty argnums", lambda: grad(running_example, argnums=())(1.5, 0.5), ValueError, ["argnums", "비어"]),
+    ("float argnums", lambda: grad(running_example, argnums=1.0)(1.5, 0.5), TypeError, ["argnums", "정수", "1.0"]),
+    ("a string input has no integer hint", lambda: jvp(running_example, ("a", 0.5), (1.0, 0.0)), TypeError,
+     ["primals[0]", "str"]),
 ]
+
+
+def test_a_non_integer_bad_input_does_not_suggest_writing_1_0():
+    with pytest.raises(TypeError) as info:
+        jvp(running_example, ("a", 0.5), (1.0, 0.0))
+    assert "1.0처럼" not in str(info.value)
+
+
+def test_nested_jvp_without_closure_still_works():
+    "jvp of jvp with the outer dual passed in (not captured) is the second derivative, as in JAX."
+    second = jvp(lambda x: jvp(sin, (x,), (1.0,))[1], (0.5,), (1.0,))[1]
+    close(second, jax.jvp(lambda x: jax.jvp(jnp.sin, (x,), (1.0,))[1], (0.5,), (1.0,))[1])
+
+
+def test_count_ops_handles_fixed_arguments_and_integers():
+    from adbook import logistic_map
+
+    assert count_ops(grad(running_example, 0), 1.5, 0.5).total() > 0  # the fixed x2 is counted, not rejected
+    assert count_ops(logistic_map, 0.3, 5).total() == 12  # n = 5 stays an int: 4 steps of 3 operations
 
 
 @pytest.mark.parametrize("what, call, error, words", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])

@@ -112,10 +112,10 @@ def test_structurally_linear_rules_cost_nothing():
 def test_vectors_of_directions_count_each_element():
     "K tangents carried at once count K scalar operations each (vectors are not free)."
     x = (0.3, 0.7, 1.1)
-    S, T = split_by_size(count_ops(jacobian_forward, running_example_3, *x), 3)
+    S, T = split_by_size(count_ops(jacobian_forward, running_example_3, x, np.eye(3)), 3)
     one_direction = count_ops(jvp, running_example_3, x, (1.0, 0.0, 0.0)).total()
     assert one_direction == S + T
-    assert count_ops(jacobian_forward, running_example_3, *x).total() == S + 3 * T
+    assert count_ops(jacobian_forward, running_example_3, x, np.eye(3)).total() == S + 3 * T
 
 
 def running_example_3(a, b, c):
@@ -149,5 +149,7 @@ def test_engines_contain_no_counting_code(code):
 
 def test_dual_core_reads_in_one_screen():
     "The forward-mode core (the issue: 'a core a student reads in one screen')."
-    assert len(inspect.getsource(Dual._apply).splitlines()) <= 10
+    import adbook.forward
+
+    assert len(inspect.getsource(Dual).splitlines()) <= 35  # the whole class, docstring included
     assert len(inspect.getsource(adbook.backward_pass).splitlines()) <= 25

@@ -1,10 +1,10 @@
-"""`make bench`: 6장 시드 실험의 시간과 비를 한 표로 (JAX eager, JAX jit, 이 책의 엔진).
+"""`make bench`: 6장 시간 재기 실험(jacfwd 대 jacrev)의 시간과 비를 한 표로 (JAX 즉시 실행, JAX jit, 이 책의 엔진).
 
-    python tools/bench.py                 # 시드의 크기 n = 10000, 우리 엔진은 n = 100
+    python tools/bench.py                 # 6장의 크기 n = 10000, 우리 엔진은 n = 100
     python tools/bench.py --n 1000 --ours-n 50 --repeat 3
 
 시간은 장치와 크기에 따라 크게 달라지므로 장치, 버전과 함께 출력한다. 테스트는 시간을 단언하지 않는다.
-함수와 재는 방법은 모두 6장(adbook)의 것을 쓴다: seed_jacobians, our_seed_jacobians, first_call, time_call.
+함수와 재는 방법은 모두 6장(adbook)의 것을 쓴다: timing_jacobians, our_timing_jacobians, first_call, time_call.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ def pad(text: str, width: int, right: bool = False) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=10_000, help="시드 실험의 크기 (JAX), 기본 10000")
+    parser.add_argument("--n", type=int, default=10_000, help="실험의 크기 (JAX), 기본 10000")
     parser.add_argument("--ours-n", type=int, default=100, help="우리 엔진으로 할 크기, 기본 100")
     parser.add_argument("--repeat", type=int, default=3, help="재는 횟수 (가장 짧은 값을 쓴다), 기본 3")
     args = parser.parse_args(argv)
 
     import jax  # 인자 오류는 JAX를 불러오기 전에 알린다
 
-    from adbook import count_ops, device_label, first_call, our_seed_jacobians, seed_jacobians, time_call
+    from adbook import count_ops, device_label, first_call, our_timing_jacobians, time_call, timing_jacobians
 
     print(f"장치: {device_label()}  ({', '.join(str(d) for d in jax.devices())})")
     print(
@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     columns = {}
     for label, jit in (("JAX eager", False), ("JAX jit", True)):
         seconds, first = {}, {}
-        for name, (h, a) in seed_jacobians(args.n, jit=jit).items():
+        for name, (h, a) in timing_jacobians(args.n, jit=jit).items():
             first[name], _ = first_call(h, a)
             seconds[name] = time_call(h, a, repeat=args.repeat, min_time=0.02)
         columns[label] = (seconds, first)
     seconds, ops = {}, {}
-    for name, (h, xs) in our_seed_jacobians(args.ours_n).items():
+    for name, (h, xs) in our_timing_jacobians(args.ours_n).items():
         ops[name] = count_ops(h, *xs).total()
         seconds[name] = time_call(h, *xs, repeat=args.repeat, min_time=0.02)
     columns["우리 엔진"] = (seconds, None)
