@@ -132,7 +132,7 @@ def gradient_cost_ratio(f, *args, model="all"):
 
 
 def mean_of_squares(*ys):
-    "시드 노트북의 g(y) = mean(y²)를 스칼라 입력들로: (y₁² + … + y_K²) / K (6장)"
+    "6장의 g(y) = mean(y²)를 스칼라 입력들로: (y₁² + … + y_K²) / K"
     total = ys[0] * ys[0]
     for y in ys[1:]:
         total = total + y * y
