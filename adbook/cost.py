@@ -5,8 +5,8 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import sin
-from adbook.forward import count_ops, jacfwd, jacobian_forward
-from adbook.reverse import jacobian_reverse, jacrev, vjp_once
+from adbook.forward import count_ops, jacobian_forward
+from adbook.reverse import jacobian_reverse, vjp_once
 
 __all__ = [
     'fan',
@@ -206,6 +206,9 @@ def ms_text(seconds):
     return f"{ms:,.0f}" if ms >= 100 else f"{ms:.3g}"
 
 
+import numpy as np
+
+
 def powers(x, n=100):
     "x ↦ (1, x, x², …, x^(n-1)): 시간 재기 실험의 f를 우리 엔진용으로, 곱셈을 이어 계산한다 (6장)"
     outputs, power = [1.0, x], x
@@ -216,13 +219,16 @@ def powers(x, n=100):
 
 
 def our_timing_jacobians(n=100):
-    "우리 엔진으로 하는 시간 재기 실험 {이름: (야코비 함수, 입력 튜플)}. f는 x = 1, g는 y = (1, …, 1)."
+    """우리 엔진으로 하는 시간 재기 실험 {이름: (함수, 인자)}. f는 x = 1, g는 y = (1, …, 1).
+
+    함수(인자)가 4, 5장의 jacobian_forward/jacobian_reverse를 단위 벡터 방향으로 부른다.
+    방향도 인자에 들어 있어 count_ops로 세면 방향에 하는 연산까지 센다.
+    """
     f = functools.partial(powers, n=n)
-    argnums = tuple(range(n))
     x, ys = (1.0,), (1.0,) * n
     return {
-        "jacfwd(f)": (jacfwd(f), x),
-        "jacrev(f)": (jacrev(f), x),
-        "jacfwd(g)": (jacfwd(mean_of_squares, argnums), ys),
-        "jacrev(g)": (jacrev(mean_of_squares, argnums), ys),
+        "jacfwd(f)": (functools.partial(jacobian_forward, f), (x, np.eye(1))),
+        "jacrev(f)": (functools.partial(jacobian_reverse, f), (x, np.eye(n))),
+        "jacfwd(g)": (functools.partial(jacobian_forward, mean_of_squares), (ys, np.eye(n))),
+        "jacrev(g)": (functools.partial(jacobian_reverse, mean_of_squares), (ys, np.eye(1))),
     }

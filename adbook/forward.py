@@ -12,6 +12,8 @@ __all__ = [
     'Dual',
     'check_float_input',
     'check_jvp_arguments',
+    'check_scalar_outputs',
+    'check_own_dual',
     'filled_like',
     'jvp',
     'split_dual',
@@ -25,7 +27,6 @@ __all__ = [
     'normalize_argnums',
     'restrict_args',
     'check_scalar_inputs',
-    'check_scalar_outputs',
     'jax_structure',
     'jacfwd',
 ]
@@ -135,6 +136,22 @@ def check_jvp_arguments(primals, tangents):
                              f"primals[{i}]의 모양 {p_shape}과 다릅니다.")
 
 
+def check_scalar_outputs(name, out):
+    "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다 (배열 출력은 7장)."
+    for i, y in enumerate(out if isinstance(out, tuple) else (out,)):
+        shape = np.shape(plain_value(y))  # 리스트 같은 값의 모양도
+        if shape != ():
+            raise ValueError(f"{name}: 이 책의 {name}는 스칼라 출력만 받습니다. "
+                             f"출력 {i}의 모양: {shape}")
+
+
+def check_own_dual(name, y, tag):
+    "다른 jvp나 추적에서 온 이 책의 값이 출력으로 나오면, 틀린 값 대신 분명한 오류를 낸다."
+    if isinstance(y, ComparesByValue) and not (isinstance(y, Dual) and y.tag is tag):
+        raise NotImplementedError(f"{name}: 출력이 바깥의 {type(y).__name__}를 붙잡아 "
+                                  "썼습니다 (중첩은 8장에서)")
+
+
 def filled_like(y, value):
     "y의 값과 같은 모양으로 채운 value. 파이썬 수에는 파이썬 수를 준다."
     plain = plain_value(y)
@@ -152,13 +169,14 @@ def jvp(f, primals, tangents):
     tag = object()  # 이 jvp의 이름표
     out = f(*(Dual(p, t, tag) for p, t in zip(primals, tangents)))
     if isinstance(out, tuple):
-        pairs = [split_dual(y) for y in out]
+        pairs = [split_dual(y, tag) for y in out]
         return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
-    return split_dual(out)
+    return split_dual(out, tag)
 
 
-def split_dual(y):
+def split_dual(y, tag):
     "출력 y의 (값, 접선). 입력과 상관없는 출력의 접선은 0이다."
+    check_own_dual("jvp", y, tag)
     if isinstance(y, Dual):
         return y.primal, y.tangent
     return check_constant("jvp의 출력", y), filled_like(y, 0.0)
@@ -180,6 +198,8 @@ def jacobian_forward(f, xs, directions=None):
     out = f(*(Dual(x, t, tag) for x, t in zip(xs, tangents)))
 
     def row(y):  # 입력과 상관없는 출력은 0
+        check_own_dual("jacobian_forward", y, tag)
+        check_scalar_outputs("jacobian_forward", y)
         return y.tangent if isinstance(y, Dual) else np.zeros(len(directions))
 
     return tuple(map(row, out)) if isinstance(out, tuple) else row(out)
@@ -325,15 +345,6 @@ def check_scalar_inputs(name, xs, nums):
                              f"인자 {k}의 모양: {jnp.shape(plain_value(x))}")
 
 
-def check_scalar_outputs(name, out):
-    "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다."
-    for i, y in enumerate(out if isinstance(out, tuple) else (out,)):
-        shape = jnp.shape(plain_value(y))
-        if shape != ():
-            raise ValueError(f"{name}: 이 책의 {name}는 스칼라 출력만 받습니다. "
-                             f"출력 {i}의 모양: {shape}")
-
-
 def jax_structure(rows, K, argnums_is_int):
     """행(출력마다 길이 K인 벡터, 출력이 튜플이면 행의 튜플)을 JAX의 모양으로:
 
@@ -351,7 +362,6 @@ def jacfwd(f, argnums=0):
         nums = normalize_argnums("jacfwd", argnums, len(args))
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacfwd", xs, nums)
-        check_scalar_outputs("jacfwd", g(*xs))
         rows = jacobian_forward(g, xs)
         return jax_structure(rows, len(xs), isinstance(argnums, int))
 

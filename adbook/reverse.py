@@ -5,7 +5,7 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import DERIVATIVE_RULES
-from adbook.trace import plain_value, trace_function
+from adbook.trace import ComparesByValue, Literal, plain_value, trace_function
 from adbook.forward import (
     check_float_input,
     check_scalar_inputs,
@@ -20,6 +20,7 @@ __all__ = [
     'backward_pass',
     'check_cotangents',
     'check_adjoint_shapes',
+    'check_foreign_output',
     'check_scalar_output',
     'vjp',
     'grad',
@@ -30,7 +31,7 @@ __all__ = [
 
 
 def backward_pass(trace, output_cotangents):
-    """추적을 거꾸로 한 번 훑어 수반 v̄ = ∂(Σ 출력·코탄젠트)/∂v를 구한다.
+    """추적을 거꾸로 한 번 훑어 변수마다 수반 v̄(출력들 · 코탄젠트가 그 변수에 얼마나 민감한지)를 구한다.
 
     output_cotangents: 출력마다 하나. 돌려주는 값: {변수 번호: 수반}.
     출력에 닿지 않는 줄(수반을 받지 못한 줄)은 건너뛴다.
@@ -82,6 +83,13 @@ def check_adjoint_shapes(adjoints, primals):
                 "다릅니다. 브로드캐스팅된 입력의 후진 모드는 7장에서 다룹니다.")
 
 
+def check_foreign_output(name, value):
+    "상수로 적힌 출력이 다른 변환(jvp 등)의 값이면, 틀린 값 대신 분명한 오류를 낸다."
+    if isinstance(value, ComparesByValue):
+        raise NotImplementedError(f"{name}: 출력이 바깥의 {type(value).__name__}를 붙잡아 "
+                                  "썼습니다 (중첩은 8장에서)")
+
+
 def check_scalar_output(out):
     "grad는 스칼라 하나를 돌려주는 함수만 미분한다."
     if isinstance(out, tuple) or jnp.shape(plain_value(out)) != ():
@@ -100,6 +108,9 @@ def vjp(f, *primals):
     for i, p in enumerate(primals):
         check_float_input(f"vjp: primals[{i}]", p)
     trace = trace_function(f, *primals)
+    for i in trace.outputs:  # 바깥 jvp의 이원수처럼 다른 변환의 값이 출력이면 오류 (8장)
+        if isinstance(i, Literal):
+            check_foreign_output("vjp", i.value)
     outs = tuple(trace[i].value if isinstance(i, int) else i.value
                  for i in trace.outputs)
 
@@ -141,6 +152,11 @@ def jacobian_reverse(f, xs, directions=None):
     방향마다의 행(리스트)으로 옮겨 담는다: 출력이 튜플이면 행의 튜플.
     """
     trace = trace_function(f, *xs)
+    for i in trace.outputs:  # 다른 변환의 값이 출력이면 오류 (8장)
+        if isinstance(i, Literal):
+            check_foreign_output("jacobian_reverse", i.value)
+    values = [trace[i].value if isinstance(i, int) else i.value for i in trace.outputs]
+    check_scalar_outputs("jacobian_reverse", tuple(values))
     D = len(trace.outputs)
     directions = np.eye(D) if directions is None else directions
     cotangents = [directions[:, d] for d in range(D)]  # 출력 d의 코탄젠트 벡터
@@ -158,7 +174,6 @@ def jacrev(f, argnums=0):
         nums = normalize_argnums("jacrev", argnums, len(args))
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacrev", xs, nums)
-        check_scalar_outputs("jacrev", g(*xs))
         rows = jacobian_reverse(g, xs)
         return jax_structure(rows, len(xs), isinstance(argnums, int))
 
