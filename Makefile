@@ -1,11 +1,5 @@
-# 「JAX로 배우는 자동 미분」: 자주 쓰는 명령
-#   make book   .venv를 만들고(없으면) 패키지를 설치한 뒤, 모든 노트북을 실행해 _build/html에 책을 만듭니다
-#   make test   같은 준비를 한 뒤 모든 테스트를 실행합니다 (노트북 실행, 빌드, 브라우저 검사)
-#   make lab    JupyterLab에서 노트북을 엽니다
-#   make bench  6장 시간 재기 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다 (JAX 즉시 실행, JAX jit, 이 책의 엔진)
-#   make sync   장마다 #@save 셀을 adbook/의 모듈 하나로 모으고, 노트북 첫 셀(저장소 주소)을 맞춥니다
-#   make strip  노트북의 출력과 실행 번호를 지웁니다 (커밋하기 전에)
-#   make lock   constraints.txt(모든 의존성의 정확한 버전)를 새로 만듭니다
+# 「JAX로 배우는 자동 미분」: 자주 쓰는 명령. `make help`(또는 그냥 `make`)가 아래 목록을 보여 줍니다.
+# 대상마다 붙인 `## 설명`이 그 목록입니다.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,10 +13,10 @@ TEST_STAMP := $(VENV)/.test-installed
 NODE_STAMP := node_modules/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help book test bench lab sync strip lock clean
+.PHONY: help book test lint bench lab sync strip lock clean
 
-help:
-	@sed -n '2,9p' Makefile | sed 's/^# //'
+help:  ## 이 목록을 보여 줍니다
+	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z]+):.*## (.*)$$/  make \1\t\2/' | expand -t 14
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 이상이 필요합니다: " + sys.version'
@@ -42,25 +36,33 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-book: $(BOOK_STAMP)
+book: $(BOOK_STAMP)  ## .venv를 만들고(없으면) 패키지를 설치한 뒤, 코드가 바뀐 노트북만 나란히 실행해 _build/html에 책을 만듭니다
 	$(BIN)/python tools/build.py
 
-test: $(TEST_STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+test: $(TEST_STAMP) $(NODE_STAMP)  ## 모든 검사: 린트, 노트북 실행(한 번씩, 나란히), 빌드, 브라우저, 나머지 테스트
+	$(MAKE) --no-print-directory lint
+	@# 1단계: 노트북마다 한 번 실행해 캐시에 담고, 빌드와 상관없는 테스트를 함께 돌린다
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not build"
+	@# 2단계: 캐시의 출력으로 책을 빌드하고(노트북을 다시 실행하지 않는다) 브라우저로 검사한다
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m build
 
-bench: $(BOOK_STAMP)
+lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다 (설정: pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check tools tests adbook/_env.py
+
+bench: $(BOOK_STAMP)  ## 6장 시간 재기 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다
 	$(BIN)/python tools/bench.py
 
-lab: $(BOOK_STAMP)
+lab: $(BOOK_STAMP)  ## JupyterLab에서 노트북을 엽니다
 	$(BIN)/jupyter lab book/
 
-sync: $(BOOK_STAMP)
+sync: $(BOOK_STAMP)  ## 장마다 #@save 셀을 adbook/의 모듈 하나로 모으고, 노트북 첫 셀(저장소 주소)을 맞춥니다
 	$(BIN)/python tools/nbtool.py sync
 
-strip: $(BOOK_STAMP)
+strip: $(BOOK_STAMP)  ## 노트북의 출력과 실행 번호를 지웁니다 (커밋하기 전에)
 	$(BIN)/python tools/nbtool.py strip
 
-lock:
+lock:  ## constraints.txt(모든 의존성의 정확한 버전)를 새로 만듭니다
 	rm -rf .lockvenv
 	$(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/python -m pip install --quiet --upgrade pip
@@ -72,5 +74,5 @@ lock:
 	  .lockvenv/bin/pip freeze --exclude-editable | grep -iv '^adbook'; } > constraints.txt
 	rm -rf .lockvenv
 
-clean:
+clean:  ## _build(빌드 결과와 노트북 출력 캐시)를 지웁니다
 	rm -rf _build .pytest_cache

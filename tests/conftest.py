@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build as book_build  # noqa: E402  (tools/build.py: the one build command)
+import execute as book_execute  # noqa: E402  (tools/execute.py: notebooks executed once, into the cache)
 import nbtool  # noqa: E402  (tools/nbtool.py: toc, #@save export, bootstrap cell)
-
-CELL_TIMEOUT = 300  # seconds; the same limit as `execute.timeout` in _config.yml
 
 
 def toc_pages() -> list[str]:
@@ -31,26 +27,14 @@ def toc_notebooks() -> list[Path]:
 
 
 def execute_notebook(path: Path) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel, in its own folder, as the build does.
+    """The notebook executed top to bottom in a fresh kernel, in its own folder, as the build does.
 
-    A failing cell raises nbclient's CellExecutionError, whose message shows the cell's source
-    and the traceback; a cell running past CELL_TIMEOUT raises CellTimeoutError.
-
-    The kernel talks over local (IPC) sockets, not TCP ports: the build, running at the same time
-    on the other pytest worker, starts its kernels on TCP ports, and two processes choosing free
-    ports at once can pick the same one ("Address already in use").
+    The outputs come from the jupyter-cache that the build reads (tools/execute.py): a notebook whose
+    code the cache lacks runs now and is cached, so `make test` runs each notebook once and the build
+    that follows reuses the outputs. A failing cell raises nbclient's CellExecutionError, whose
+    message shows the cell's source and the traceback.
     """
-    nb = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="nbkernel-") as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(
-            nb,
-            km=km,
-            timeout=CELL_TIMEOUT,
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        client.execute()
-    return nb
+    return book_execute.execute(path)[0]
 
 
 def stderr_outputs(nb: nbformat.NotebookNode) -> list[str]:

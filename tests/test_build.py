@@ -1,8 +1,9 @@
 """The book builds with warnings as errors, and the built pages work in a real browser.
 
-Every test that builds a book, and the browser checks, share one pytest-xdist group: the book is
-built once, on one worker, while the other worker executes the notebooks (`make test` runs
-`--dist loadgroup`). Keeping all builds on one worker also keeps their kernels' TCP ports apart.
+These tests are marked `build`: `make test` runs them after every other test, once the notebook
+tests have executed each notebook into the jupyter-cache, so the build executes nothing. The real
+book's build and its browser checks share one pytest-xdist group (one worker builds once); the
+small temporary books build on the other worker (`--dist loadgroup`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from conftest import FIXTURES, ROOT, book_build, make_temp_book, toc_pages
 
+pytestmark = pytest.mark.build
 BUILD = pytest.mark.xdist_group("build")
+TEMP_BUILD = pytest.mark.xdist_group("temp-build")
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
 MATHJAX_LOCAL = ROOT / "node_modules" / "mathjax"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,21 +51,21 @@ def _build_output(tmp_path, pages):
     return result.returncode, result.stdout + result.stderr
 
 
-@BUILD
+@TEMP_BUILD
 def test_temp_book_of_good_pages_builds(tmp_path):
     """Control for the two tests below: the temporary-book set-up itself builds."""
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md"})
     assert code == 0, output[-4000:]
 
 
-@BUILD
+@TEMP_BUILD
 def test_broken_notebook_fails_the_build(tmp_path):
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "broken": FIXTURES / "broken.ipynb"})
     assert code != 0
     assert "ZeroDivisionError" in output
 
 
-@BUILD
+@TEMP_BUILD
 def test_broken_cross_reference_fails_the_build(tmp_path):
     code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "bad": FIXTURES / "broken_ref.md"})
     assert code != 0
@@ -158,7 +160,7 @@ async () => {
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report(browser, server, page_name):
     page, response, errors, blocked = _open(browser, f"{server}/{page_name}.html")
     try:

@@ -20,18 +20,18 @@ import pytest
 
 from adbook import (
     COST_MODELS,
-    jacobian_forward,
-    jacobian_reverse,
     PRIMITIVES,
     carry_cost,
     cost,
     count_ops,
     fan,
     fan_point,
-    gradient_cost_ratio,
     grad,
-    jacobian_costs,
+    gradient_cost_ratio,
     jacfwd,
+    jacobian_costs,
+    jacobian_forward,
+    jacobian_reverse,
     jacrev,
     logistic_map,
     mean_of_squares,
@@ -162,13 +162,26 @@ def test_tape_grows_linearly_and_jax_residuals_are_proportional():
 def test_bench_prints_a_table_with_device_and_versions():
     result = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "50", "--ours-n", "5", "--repeat", "1"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    for needle in ("장치:", "jax 0.", "JAX eager", "JAX jit", "우리 엔진", "jacrev(f) (ms)", "g: jacfwd / jacrev (연산 수)"):
+    for needle in (
+        "장치:",
+        "jax 0.",
+        "JAX eager",
+        "JAX jit",
+        "우리 엔진",
+        "jacrev(f) (ms)",
+        "g: jacfwd / jacrev (연산 수)",
+    ):
         assert needle in result.stdout, (needle, result.stdout)
 
 
 def test_bench_rejects_bad_arguments():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "many"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "many"], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "invalid int value" in result.stderr

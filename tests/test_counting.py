@@ -128,7 +128,11 @@ def test_counted_records_constants_and_sizes():
     y = 2.0 * x + x * x
     assert isinstance(y, Counted)
     assert dict(counts) == {"mul": 8, "add": 4}
-    assert counts.records == {("mul", (True, False), 4): 1, ("mul", (False, False), 4): 1, ("add", (False, False), 4): 1}
+    assert counts.records == {
+        ("mul", (True, False), 4): 1,
+        ("mul", (False, False), 4): 1,
+        ("add", (False, False), 4): 1,
+    }
 
 
 def test_count_ops_wraps_numbers_and_passes_functions_through():

@@ -10,17 +10,17 @@ import sys
 
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
-
 from conftest import (
     FIXTURES,
     ROOT,
+    book_execute,
     execute_notebook,
     nbtool,
     stderr_outputs,
     toc_notebooks,
     toc_pages,
 )
+from nbclient.exceptions import CellExecutionError
 
 BOOK_NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
@@ -38,7 +38,7 @@ def test_notebook_executes(path):
 
 def test_broken_notebook_fails_execution():
     with pytest.raises(CellExecutionError) as info:
-        execute_notebook(FIXTURES / "broken.ipynb")
+        book_execute.run(FIXTURES / "broken.ipynb")
     message = str(info.value)
     assert "ZeroDivisionError" in message  # the traceback is shown
     assert "slope = rise / run" in message  # and so is the failing cell's source

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from conftest import ROOT
 from pybtex.database import parse_file
 from sphinx.builders.html._assets import _JavaScript
-
-from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
 

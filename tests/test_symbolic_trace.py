@@ -17,6 +17,7 @@ import pytest
 from adbook import (
     DERIVATIVE_RULES,
     PRIMITIVES,
+    RUNNING_POINT,
     Expr,
     const,
     diff,
@@ -35,7 +36,6 @@ from adbook import (
     to_text,
     trace_function,
     var,
-    RUNNING_POINT,
 )
 
 jax.config.update("jax_enable_x64", True)

@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         f"버전: python {platform.python_version()}, jax {version('jax')}, jaxlib {version('jaxlib')}, "
         f"numpy {version('numpy')}"
     )
-    print(f"크기: JAX n = {args.n} (float32), 우리 엔진 n = {args.ours_n} (파이썬 float); 가장 짧은 값, {args.repeat}번 중\n")
+    print(
+        f"크기: JAX n = {args.n} (float32), 우리 엔진 n = {args.ours_n} (파이썬 float); "
+        f"가장 짧은 값, {args.repeat}번 중\n"
+    )
 
     columns = {}
     for label, jit in (("JAX eager", False), ("JAX jit", True)):
@@ -60,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for name in names:
         print(pad(name + " (ms)", 30) + "".join(f"{s[name] * 1e3:>16.4g}" for s, _ in columns.values()))
-    for title, slow, fast in (("f: jacrev / jacfwd", "jacrev(f)", "jacfwd(f)"), ("g: jacfwd / jacrev", "jacfwd(g)", "jacrev(g)")):
+    for title, slow, fast in (
+        ("f: jacrev / jacfwd", "jacrev(f)", "jacfwd(f)"),
+        ("g: jacfwd / jacrev", "jacfwd(g)", "jacrev(g)"),
+    ):
         print(pad(title + " (시간의 비)", 30) + "".join(f"{s[slow] / s[fast]:>16.3g}" for s, _ in columns.values()))
     print(pad("f: jacrev / jacfwd (연산 수)", 30) + " " * 32 + f"{ops['jacrev(f)'] / ops['jacfwd(f)']:>16.3g}")
     print(pad("g: jacfwd / jacrev (연산 수)", 30) + " " * 32 + f"{ops['jacfwd(g)'] / ops['jacrev(g)']:>16.3g}")

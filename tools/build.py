@@ -2,8 +2,10 @@
 
     python tools/build.py [BOOK_ROOT]
 
-Every notebook is executed (`execute_notebooks: force` in _config.yml); a failing cell, a warning
-(`-W`) or a broken cross-reference (`-n`, nitpicky) makes the build exit non-zero.
+First every notebook that the jupyter-cache lacks is executed, in parallel (tools/execute.py); then
+Jupyter Book builds the pages with `execute_notebooks: cache`, taking the outputs from the cache. A
+failing cell, a warning (`-W`) or a broken cross-reference (`-n`, nitpicky) makes the build exit
+non-zero.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ def command(book_root: Path) -> list[str]:
 
 
 def build(book_root: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command(book_root), **kwargs)
+    """Execute the notebooks the cache lacks, then build. With capture_output, the result holds the
+    output of both steps."""
+    executed = subprocess.run([sys.executable, str(ROOT / "tools" / "execute.py"), str(book_root)], **kwargs)
+    if executed.returncode != 0:
+        return executed
+    built = subprocess.run(command(book_root), **kwargs)
+    if built.stdout is not None:
+        built.stdout = executed.stdout + built.stdout
+        built.stderr = executed.stderr + built.stderr
+    return built
 
 
 if __name__ == "__main__":
