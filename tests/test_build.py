@@ -9,14 +9,17 @@ small temporary books build on the other worker (`--dist loadgroup`).
 from __future__ import annotations
 
 import functools
+import html
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
 from urllib.parse import quote
 
+import nbformat
 import pytest
-from conftest import FIXTURES, ROOT, book_build, make_temp_book, toc_pages
+from conftest import FIXTURES, ROOT, book_build, make_temp_book, toc_notebooks, toc_pages
 
 pytestmark = pytest.mark.build
 BUILD = pytest.mark.xdist_group("build")
@@ -35,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 HANGUL_PAIR = ("가", "각")  # two Hangul syllables: drawn alike only if both are missing-glyph boxes
 NO_GLYPHS = ("\ue000", "\ue001")  # private-use code points: no font draws them
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 # --------------------------------------------------------------------------- the build
@@ -274,16 +278,152 @@ def test_hangul_check_can_fail(browser, server):
         page.close()
 
 
-@BUILD
-@pytest.mark.parametrize("word", ["자동"])
-def test_search_finds_a_korean_word(browser, server, word):
-    page, response, errors, _ = _open(browser, f"{server}/search.html?q={quote(word)}")
+# --------------------------------------------------------------------------- search
+
+
+def _page_text(page_name):
+    """What a page's source says: a Markdown page whole, a notebook's Markdown and code cells."""
+    path = ROOT / f"{page_name}.md"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    notebook = nbformat.read(ROOT / f"{page_name}.ipynb", as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells)
+
+
+@functools.cache
+def _page_texts():
+    return {name: _page_text(name) for name in PAGES}
+
+
+def _pages_using(pattern):
+    return {name for name, text in _page_texts().items() if re.search(pattern, text, re.IGNORECASE)}
+
+
+@functools.cache
+def _article_texts(built_book):
+    """The text of each built page's article (without the navigation, which names every chapter)."""
+    texts = {}
+    for name in PAGES:
+        page = (built_book / f"{name}.html").read_text(encoding="utf-8")
+        article = page[page.index("<article") : page.rindex("</article>")]
+        texts[name] = html.unescape(re.sub(r"<[^>]+>", " ", article))
+    return texts
+
+
+def _search(browser, server, query):
+    """The pages that the book's search page lists for `query`, typed as a reader types it."""
+    page, response, errors, _ = _open(browser, f"{server}/search.html?q={quote(query)}")
     try:
         assert response.status == 200
-        results = page.locator("#search-results ul.search li")
-        results.first.wait_for(timeout=20_000)
-        links = results.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
-        assert any("intro" in (href or "") for href in links), links
+        page.wait_for_function("() => Search.status && Search.status.innerText !== ''", timeout=20_000)
+        hrefs = page.locator("#search-results ul.search li a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
         assert not errors, errors
+        return {re.sub(r"\.html.*$", "", href) for href in hrefs}
     finally:
         page.close()
+
+
+KOREAN_QUERIES = ["미분", "기울기", "야코비", "후진 모드", "이원수"]
+
+
+@BUILD
+@pytest.mark.parametrize("query", KOREAN_QUERIES + ["jacrev", "vjp"])
+def test_search_finds_every_page_that_uses_the_words(browser, server, built_book, query):
+    """Every page whose source uses the query's words, in any inflected form (미분을, 미분한다,
+    이원수와, …), is found; and nothing else: each page found uses every word of the query."""
+    words = query.split()
+    if re.fullmatch(r"[a-z]+", query):  # an English identifier: as a word of its own, not in vjp_once
+        expected = _pages_using(rf"(?<![A-Za-z0-9_]){query}(?![A-Za-z0-9_])")
+    else:  # 후진 모드 is also written 후진모드
+        expected = _pages_using(r"\s*".join(words))
+    found = _search(browser, server, query)
+    assert expected, f"no page uses {query!r}: the test would check nothing"
+    assert expected <= found, f"pages that use {query!r} and were not found: {sorted(expected - found)}"
+    # Generated text counts too (the execution table on 실행 환경 names every chapter).
+    articles = _article_texts(built_book)
+    using_every_word = {name for name, text in articles.items() if all(word in text for word in words)}
+    assert found <= using_every_word, f"found pages without {query!r}: {sorted(found - using_every_word)}"
+
+
+@BUILD
+def test_search_ignores_particles(browser, server):
+    assert _search(browser, server, "미분을") == _search(browser, server, "미분")
+    assert _search(browser, server, "이원수와") == _search(browser, server, "이원수")
+
+
+# For every query word, the pages on which the index has every part that splitQuery makes of it.
+FOUND_ON_JS = """(words) => {
+  const pages = (term) => {
+    const stem = new Stemmer().stemWord(term);
+    return [Search._index.terms[stem], Search._index.titleterms[stem]].flat()
+      .filter((i) => i !== undefined).map((i) => Search._index.docnames[i]);
+  };
+  return Object.fromEntries(words.map((word) => {
+    const sets = splitQuery(word).map((part) => new Set(pages(part)));
+    return [word, Search._index.docnames.filter((doc) => sets.every((set) => set.has(doc)))];
+  }));
+}"""
+
+
+@BUILD
+def test_search_finds_every_inflected_glossary_term(browser, server):
+    """Each word of the book that begins with a glossary word of two or more syllables (미분을,
+    역전파로, 이원수끼리, 야코비-벡터 곱의 …) finds, searched exactly as written, every page
+    that uses it: the query side cuts it where the index side (Kiwi) did."""
+    page, *_ = _open(browser, f"{server}/book/glossary.html")
+    try:
+        terms = page.evaluate(
+            "() => [...document.querySelectorAll('dl.glossary dt')].map(dt => dt.firstChild.textContent)"
+        )
+        page.goto(f"{server}/search.html")
+        page.wait_for_function("() => Search.hasIndex()")
+        glossary_words = {w for term in terms for w in re.findall(r"\w+", term) if HANGUL.search(w) and len(w) >= 2}
+        assert {"미분", "이원수", "역전파", "야코비"} <= glossary_words
+        words = {}
+        for name, text in _page_texts().items():
+            for word in re.findall(r"\w+", text):
+                if word.startswith(tuple(glossary_words)):
+                    words.setdefault(word, set()).add(name)
+        found = page.evaluate(FOUND_ON_JS, sorted(words))
+    finally:
+        page.close()
+    missed = {word: sorted(pages - set(found[word])) for word, pages in words.items() if not pages <= set(found[word])}
+    assert len(words) > 300, len(words)
+    assert not missed, f"words whose search misses pages that use them: {missed}"
+
+
+EXEC_TABLE_JS = """() => {
+  const table = [...document.querySelectorAll("table")]
+      .find((t) => t.innerText.includes("실행 시간 (초)"));
+  if (!table) return null;
+  return {
+    headers: [...table.querySelectorAll("thead th")].map((th) => th.innerText.trim()),
+    rows: [...table.querySelectorAll("tbody tr")].map((tr) => ({
+      cells: [...tr.querySelectorAll("td")].map((td) => td.innerText.trim()),
+      href: tr.querySelector("td a") && new URL(tr.querySelector("td a").href).pathname,
+    })),
+  };
+}"""
+
+
+@BUILD
+def test_execution_table_is_in_korean(browser, server):
+    """The table of execution times on 실행 환경: Korean headers, each notebook by its title (a link)
+    in reading order, and the result in words (the ✅ that myst-nb writes is drawn as a box without
+    an emoji font)."""
+    page, *_ = _open(browser, f"{server}/book/environment.html")
+    try:
+        table = page.evaluate(EXEC_TABLE_JS)
+    finally:
+        page.close()
+    assert table is not None, "no execution table on the page"
+    assert table["headers"] == ["노트북", "실행 시각", "방법", "실행 시간 (초)", "결과"]
+    in_reading_order = [path.stem for path in toc_notebooks()]
+    assert [Path(row["href"]).stem for row in table["rows"]] == in_reading_order
+    for row in table["rows"]:
+        title, _, method, seconds, result = row["cells"]
+        assert re.search(r"[\uac00-\ud7a3]", title) and "/" not in title, title
+        assert method == "캐시" and result == "성공", row
+        assert float(seconds) > 0

@@ -1,4 +1,4 @@
-"""The book's two small Sphinx extensions (tools/sphinx_ext/)."""
+"""The book's small Sphinx extensions (tools/sphinx_ext/)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sphinx.builders.html._assets import _JavaScript
 sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
 
 import author_year_bib  # noqa: E402
+import korean_search  # noqa: E402
 import unique_scripts  # noqa: E402
 
 
@@ -40,3 +41,33 @@ def test_repeated_scripts_are_dropped_and_order_kept():
         ("_static/b.js", None),
         (None, "other"),
     ]
+
+
+def test_korean_search_indexes_morphemes_and_keeps_identifiers_whole():
+    language = korean_search.SearchKorean({})
+    language.user_words = ("이원수", "역전파")
+    words = language.split("이원수를 jacrev와 float64로 미분한다. 역전파에서는 vjp_once가 기울기를 구한다")
+    assert words == ["이원수", "jacrev", "float64", "미분", "역전파", "vjp_once", "기울기", "구하"]
+    # Without the glossary's words Kiwi cuts the book's terms apart, which is why they are added.
+    assert korean_search.SearchKorean({}).split("이원수를 역전파로") != ["이원수", "역전파"]
+
+
+def test_korean_search_english_words_are_indexed_as_in_english():
+    from sphinx.search.en import SearchEnglish
+
+    text = "Forward-mode AD computes Jacobians with jax.jacfwd (Griewank and Walther)"
+    korean, english = korean_search.SearchKorean({}), SearchEnglish({})
+    assert korean.split(text) == english.split(text)
+    assert [korean.stem(w) for w in korean.split(text)] == [english.stem(w) for w in english.split(text)]
+
+
+def test_korean_search_glossary_words_come_from_the_glossary_terms():
+    class Domain:
+        _terms = {"자동 미분": None, "야코비-벡터 곱": None, "jvp": None, "ad": None}
+
+    class Env:
+        def get_domain(self, name):
+            assert name == "std"
+            return Domain()
+
+    assert korean_search.glossary_words(Env()) == ("곱", "미분", "벡터", "야코비", "자동")
