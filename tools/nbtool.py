@@ -39,12 +39,19 @@ BOOTSTRAP_TAG = "bootstrap"
 
 BOOTSTRAP = """\
 # 이 책의 공용 모듈 adbook을 불러오고 그림 설정(한글 글꼴)을 적용합니다.
-# 저장소에서 `make lab`으로 열었다면 이미 설치되어 있고, Colab 등에서 이 노트북만 열었다면 설치합니다.
+# 저장소에서 `make lab`으로 열었다면 이미 설치되어 있고,
+# Colab 등에서 이 노트북만 열었다면 저장소에서 설치합니다.
+ADBOOK_URL = "git+{repo_url}"
 try:
     import adbook
 except ModuleNotFoundError:
-    %pip install --quiet "adbook @ git+{repo_url}"
-    import adbook
+    %pip install --quiet "adbook @ {{ADBOOK_URL}}"
+    try:
+        import adbook
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"adbook을 {{ADBOOK_URL}}에서 설치하지 못했습니다. 위의 pip "
+            "메시지를 보고, 주소와 인터넷 연결을 확인하세요.") from None
 adbook.setup_notebook()"""
 
 MODULE_HEADER = '''\
