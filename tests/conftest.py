@@ -68,8 +68,8 @@ def make_temp_book(tmp_path: Path, pages: dict[str, str | Path]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_book() -> Path:
-    """Build the real book once (per pytest worker that asks for it) into _build/html."""
+def book_build_output() -> str:
+    """Build the real book once (per pytest worker that asks for it) into _build/html; its output."""
     result = book_build.build(ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(
@@ -77,4 +77,9 @@ def built_book() -> Path:
             + (result.stdout + result.stderr)[-6000:],
             pytrace=False,
         )
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def built_book(book_build_output) -> Path:
     return ROOT / "_build" / "html"

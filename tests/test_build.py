@@ -13,6 +13,7 @@ import html
 import http.server
 import re
 import shutil
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -42,6 +43,18 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 # --------------------------------------------------------------------------- the build
+
+
+@BUILD
+def test_the_build_executes_no_notebook(book_build_output):
+    """Jupyter Book takes every notebook's outputs from the cache that tools/execute.py filled, so a
+    notebook runs once per `make test` (in its notebook test), never again inside the build."""
+    output = re.sub(r"\x1b\[[0-9;]*m", "", book_build_output)  # without colours
+    read = set(re.findall(r"reading sources\.\.\. *\[ *\d+%\] (\S+)", output))
+    notebooks_read = [path for path in toc_notebooks() if path.relative_to(ROOT).with_suffix("").as_posix() in read]
+    assert "Executing notebook" not in output
+    for path in notebooks_read:  # an incremental build reads only the pages that changed
+        assert f"{path}: Using cached notebook" in output, path
 
 
 @BUILD
@@ -84,10 +97,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A page closed while a file was still being sent (the search index) is not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="session")
 def server(built_book):
     handler = functools.partial(_QuietHandler, directory=str(built_book))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
