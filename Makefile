@@ -44,7 +44,7 @@ test: $(TEST_STAMP) $(NODE_STAMP)  ## 모든 검사: 린트, 노트북 실행(�
 	@# 1단계: 노트북마다 한 번 실행해 캐시에 담고, 빌드와 상관없는 테스트를 함께 돌린다
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not build"
 	@# 2단계: 캐시의 출력으로 책을 빌드하고(노트북을 다시 실행하지 않는다) 브라우저로 검사한다
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m build
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m build
 
 lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다 (설정: pyproject.toml)
 	$(BIN)/ruff check .

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -69,15 +72,29 @@ def make_temp_book(tmp_path: Path, pages: dict[str, str | Path]) -> Path:
 
 @pytest.fixture(scope="session")
 def book_build_output() -> str:
-    """Build the real book once (per pytest worker that asks for it) into _build/html; its output."""
-    result = book_build.build(ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
+    """Build the real book into _build/html once per pytest run; its output.
+
+    pytest-xdist workers share one build: the first to take the lock builds and leaves the result
+    under the run's id (PYTEST_XDIST_TESTRUNUID), the others wait for the lock and read it, so two
+    builds never write _build at the same time.
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")
+    (ROOT / "_build").mkdir(exist_ok=True)
+    record = ROOT / "_build" / f".build-{run_id}.json"
+    with open(ROOT / "_build" / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            for old in (ROOT / "_build").glob(".build-*.json"):
+                old.unlink()
+            result = book_build.build(ROOT, capture_output=True, text=True)
+            record.write_text(json.dumps({"code": result.returncode, "output": result.stdout + result.stderr}))
+        built = json.loads(record.read_text())
+    if built["code"] != 0:
         pytest.fail(
-            f"the book build failed (exit {result.returncode}); its output ends with:\n"
-            + (result.stdout + result.stderr)[-6000:],
+            f"the book build failed (exit {built['code']}); its output ends with:\n" + built["output"][-6000:],
             pytrace=False,
         )
-    return result.stdout + result.stderr
+    return built["output"]
 
 
 @pytest.fixture(scope="session")

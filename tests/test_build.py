@@ -1,9 +1,9 @@
 """The book builds with warnings as errors, and the built pages work in a real browser.
 
 These tests are marked `build`: `make test` runs them after every other test, once the notebook
-tests have executed each notebook into the jupyter-cache, so the build executes nothing. The real
-book's build and its browser checks share one pytest-xdist group (one worker builds once); the
-small temporary books build on the other worker (`--dist loadgroup`).
+tests have executed each notebook into the jupyter-cache, so the build executes nothing. The book
+is built once per pytest run (see `book_build_output` in conftest.py) and the browser checks are
+spread over the workers.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
-from conftest import FIXTURES, ROOT, book_build, make_temp_book, toc_notebooks, toc_pages
+from conftest import ROOT, toc_notebooks, toc_pages
 
 pytestmark = pytest.mark.build
-BUILD = pytest.mark.xdist_group("build")
-TEMP_BUILD = pytest.mark.xdist_group("temp-build")
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
 MATHJAX_LOCAL = ROOT / "node_modules" / "mathjax"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,7 +43,6 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # --------------------------------------------------------------------------- the build
 
 
-@BUILD
 def test_the_build_executes_no_notebook(book_build_output):
     """Jupyter Book takes every notebook's outputs from the cache that tools/execute.py filled, so a
     notebook runs once per `make test` (in its notebook test), never again inside the build."""
@@ -57,36 +54,9 @@ def test_the_build_executes_no_notebook(book_build_output):
         assert f"{path}: Using cached notebook" in output, path
 
 
-@BUILD
 def test_book_builds_with_warnings_as_errors(built_book):
     for page in toc_pages():
         assert (built_book / f"{page}.html").is_file(), f"{page}.html was not built"
-
-
-def _build_output(tmp_path, pages):
-    result = book_build.build(make_temp_book(tmp_path, pages), capture_output=True, text=True)
-    return result.returncode, result.stdout + result.stderr
-
-
-@TEMP_BUILD
-def test_temp_book_of_good_pages_builds(tmp_path):
-    """Control for the two tests below: the temporary-book set-up itself builds."""
-    code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md"})
-    assert code == 0, output[-4000:]
-
-
-@TEMP_BUILD
-def test_broken_notebook_fails_the_build(tmp_path):
-    code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "broken": FIXTURES / "broken.ipynb"})
-    assert code != 0
-    assert "ZeroDivisionError" in output
-
-
-@TEMP_BUILD
-def test_broken_cross_reference_fails_the_build(tmp_path):
-    code, output = _build_output(tmp_path, {"good": FIXTURES / "good_page.md", "bad": FIXTURES / "broken_ref.md"})
-    assert code != 0
-    assert "no-such-label" in output
 
 
 # --------------------------------------------------------------------------- the browser
@@ -238,7 +208,6 @@ def _hangul_renders(page):
 PAGES = toc_pages()
 
 
-@BUILD
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_without_script_errors(browser, server, name):
     report = _report(browser, server, name)
@@ -247,7 +216,6 @@ def test_page_loads_without_script_errors(browser, server, name):
     assert not report["scriptErrors"], report["scriptErrors"]
 
 
-@BUILD
 @pytest.mark.parametrize("name", PAGES)
 def test_page_math_is_typeset_without_errors(browser, server, name):
     report = _report(browser, server, name)
@@ -257,7 +225,6 @@ def test_page_math_is_typeset_without_errors(browser, server, name):
     assert not report["mathErrors"], f"MathJax errors: {report['mathErrors']}"
 
 
-@BUILD
 @pytest.mark.parametrize("name", PAGES)
 def test_page_images_load(browser, server, name):
     report = _report(browser, server, name)
@@ -265,7 +232,6 @@ def test_page_images_load(browser, server, name):
     assert not broken, f"images that did not load: {broken}"
 
 
-@BUILD
 @pytest.mark.parametrize("name", PAGES)
 def test_page_shows_no_error_output(browser, server, name):
     report = _report(browser, server, name)
@@ -273,13 +239,11 @@ def test_page_shows_no_error_output(browser, server, name):
     assert not report["tracebackText"], "a Python traceback is shown on the page"
 
 
-@BUILD
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_hangul(browser, server, name):
     assert _report(browser, server, name)["hangul"], "Hangul is drawn as missing-glyph boxes"
 
 
-@BUILD
 def test_the_checks_see_math_and_figures(browser, server):
     """The per-page checks are not vacuous: the book has typeset math and loaded figures."""
     reports = [_report(browser, server, name) for name in PAGES]
@@ -287,7 +251,6 @@ def test_the_checks_see_math_and_figures(browser, server):
     assert sum(ok for r in reports for _, ok in r["images"]) > 0
 
 
-@BUILD
 def test_hangul_check_can_fail(browser, server):
     """Two characters that no font has are drawn as the same box, so the check above would fail
     on a page whose fonts lack Hangul (as it does on a machine without a Korean font)."""
@@ -348,7 +311,6 @@ def _search(browser, server, query):
 KOREAN_QUERIES = ["미분", "기울기", "야코비", "후진 모드", "이원수"]
 
 
-@BUILD
 @pytest.mark.parametrize("query", KOREAN_QUERIES + ["jacrev", "vjp"])
 def test_search_finds_every_page_that_uses_the_words(browser, server, built_book, query):
     """Every page whose source uses the query's words, in any inflected form (미분을, 미분한다,
@@ -367,7 +329,6 @@ def test_search_finds_every_page_that_uses_the_words(browser, server, built_book
     assert found <= using_every_word, f"found pages without {query!r}: {sorted(found - using_every_word)}"
 
 
-@BUILD
 def test_search_ignores_particles(browser, server):
     assert _search(browser, server, "미분을") == _search(browser, server, "미분")
     assert _search(browser, server, "이원수와") == _search(browser, server, "이원수")
@@ -387,7 +348,6 @@ FOUND_ON_JS = """(words) => {
 }"""
 
 
-@BUILD
 def test_search_finds_every_inflected_glossary_term(browser, server):
     """Each word of the book that begins with a glossary word of two or more syllables (미분을,
     역전파로, 이원수끼리, 야코비-벡터 곱의 …) finds, searched exactly as written, every page
@@ -428,7 +388,6 @@ EXEC_TABLE_JS = """() => {
 }"""
 
 
-@BUILD
 def test_execution_table_is_in_korean(browser, server):
     """The table of execution times on 실행 환경: Korean headers, each notebook by its title (a link)
     in reading order, and the result in words (the ✅ that myst-nb writes is drawn as a box without
