@@ -48,7 +48,7 @@ test: $(TEST_STAMP) $(NODE_STAMP)  ## 모든 검사: 린트, 노트북 실행(�
 
 lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다 (설정: pyproject.toml)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check tools tests adbook/_env.py
+	$(BIN)/ruff format --check tools tests adbook/_env.py book
 
 bench: $(BOOK_STAMP)  ## 6장 시간 재기 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다
 	$(BIN)/python tools/bench.py

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import build as book_build  # noqa: E402  (tools/build.py: the one build command)
 import execute as book_execute  # noqa: E402  (tools/execute.py: notebooks executed once, into the cache)
-import nbtool  # noqa: E402  (tools/nbtool.py: toc, #@save export, bootstrap cell)
+import nbtool  # noqa: E402  (tools/nbtool.py: toc, # @save export, bootstrap cell)
 
 
 def toc_pages() -> list[str]:

@@ -79,7 +79,7 @@ def test_module_and_bootstrap_cells_in_sync():
 
 
 def test_sync_check_detects_a_drifted_notebook(monkeypatch):
-    """The check above can fail: change a #@save cell in memory and it must notice."""
+    """The check above can fail: change a # @save cell in memory and it must notice."""
     original_read = nbtool.read
 
     def drifted(path):
@@ -147,7 +147,7 @@ def test_sync_refuses_a_name_no_earlier_chapter_defines(monkeypatch):
     def uses_a_later_name(path):
         nb = original_read(path)
         if path.stem == "ch04_forward":
-            nb.cells.append(nbformat.v4.new_code_cell("#@save\ndef uses_later():\n    return vjp_once"))
+            nb.cells.append(nbformat.v4.new_code_cell("# @save\ndef uses_later():\n    return vjp_once"))
         return nb
 
     monkeypatch.setattr(nbtool, "read", uses_a_later_name)
