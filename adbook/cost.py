@@ -33,7 +33,8 @@ __all__ = [
 
 
 def fan(*xs, outputs=1):
-    "ℝᴷ → ℝᴰ (6장): 입력을 줄기 s = Σ x_k sin x_k로 모은 뒤 출력 y_d = sin(s + d) D개로 펼친다."
+    """ℝᴷ → ℝᴰ (6장): 입력을 줄기 s = Σ x_k sin x_k로 모은 뒤
+    출력 y_d = sin(s + d) D개로 펼친다."""
     s = xs[0] * sin(xs[0])
     for x in xs[1:]:
         s = s + x * sin(x)
@@ -41,7 +42,8 @@ def fan(*xs, outputs=1):
 
 
 def fan_point(K):
-    "fan을 계산할 점: 입력 K개 0.5, 0.55, 0.6, … (연산 수는 점과 상관없다: tests/test_cost.py)"
+    """fan을 계산할 점: 입력 K개 0.5, 0.55, 0.6, …
+    (연산 수는 점과 상관없다: tests/test_cost.py)"""
     return tuple(0.5 + 0.05 * k for k in range(K))
 
 
@@ -51,7 +53,9 @@ import numpy as np
 
 
 def carry_cost(f, xs, m, mode):
-    """f(*xs)에서 방향 m개를 한 번에 나르는 연산 수 (6장). 방향도 세는 값으로 넘긴다.
+    """f(*xs)에서 방향 m개를 한 번에 나르는 연산 수 (6장).
+
+    방향도 세는 값으로 넘긴다.
 
     mode="forward": 4장의 jacobian_forward에 입력 쪽 방향 m개(m×K)를,
     mode="reverse": 5장의 jacobian_reverse에 출력 쪽 방향 m개(m×D)를 준다.
@@ -73,7 +77,8 @@ def carry_cost(f, xs, m, mode):
 def mode_costs(f, xs):
     """두 모드의 {mode: (S, T)}: 방향 m개를 나르는 비용이 S + m·T.
 
-    방향 2개와 3개의 비용에서 구한다 (비용이 m의 일차식임은 6장이 단언한다).
+    방향 2개와 3개의 비용에서 구한다(비용이 m의 일차식임은 6장이
+    단언한다).
     """
     costs = {}
     for mode in ("forward", "reverse"):
@@ -83,7 +88,8 @@ def mode_costs(f, xs):
 
 
 def jacobian_costs(K, D):
-    "fan(입력 K개, 출력 D개): f, 두 모드의 (S, T), 실제 야코비 두 개의 연산 수"
+    """fan(입력 K개, 출력 D개)의 연산 수: f, 두 모드의 (S, T), 그리고
+    실제 야코비 두 개"""
     f = functools.partial(fan, outputs=D)
     xs = fan_point(K)
     return dict(
@@ -95,11 +101,11 @@ def jacobian_costs(K, D):
 
 
 def nonscalar(op, constant):
-    """Baur–Strassen 비용 모형에서 값을 치르는 연산인가 (6장). constant: 인자마다 상수인지.
+    """Baur–Strassen 비용 모형에서 값을 치르는 연산인가 (6장).
 
-    공짜: 상수끼리의 연산, 덧셈·뺄셈·부호 바꾸기, 상수를 곱하기, 상수로 나누기.
-    값을 치름: 변수끼리의 곱셈, 변수로 나누기, 그리고 sin, exp 같은 기본
-    함수와 거듭제곱 (이 책의 확장).
+    constant: 인자마다 상수인지. 공짜: 상수끼리의 연산, 덧셈·뺄셈·부호
+    바꾸기, 상수를 곱하기, 상수로 나누기. 값을 치름: 변수끼리의 곱셈,
+    변수로 나누기, 그리고 sin, exp 같은 기본 함수와 거듭제곱(이 책의 확장).
     """
     if all(constant) or op in ("add", "sub", "neg"):
         return False
@@ -133,8 +139,8 @@ def cost(counts, model="all"):
 def gradient_cost_ratio(f, *args, model="all"):
     """후진 모드로 기울기(모든 인자에 대해)를 구하는 비용 / f 한 번의 비용.
 
-    기울기는 vjp의 vjp_fn을 코탄젠트 1로 한 번 부른 것이다. 코탄젠트도 세는 수로
-    넣어, 1이라는 값 덕에 공짜가 되는 곱셈이 없게 한다.
+    기울기는 vjp의 vjp_fn에 출력의 수반 1을 넣어 한 번 부른 것이다. 그
+    1도 세는 값으로 넣어, 1을 곱하는 연산이 공짜가 되지 않게 한다.
     """
     gradient = cost(count_ops(vjp_once, f, args, 1.0), model)
     return gradient / cost(count_ops(f, *args), model)
@@ -172,19 +178,22 @@ import jax.numpy as jnp
 
 
 def powers_list(x, n=10_000):
-    "시간 재기 실험의 f (6장): 스칼라 x ↦ [1, x, x², …, x^(n-1)]. 입력 1개, 출력 n개."
+    """시간 재기 실험의 f (6장): 스칼라 x ↦ [1, x, x², …, x^(n-1)].
+    입력 1개, 출력 n개."""
     return jnp.power(x, jnp.arange(n, dtype=jnp.result_type(x)))
 
 
 def mean_square(y):
-    "시간 재기 실험의 g (6장): 벡터 y ↦ mean(y²). 입력 len(y)개, 출력 1개."
+    """시간 재기 실험의 g (6장): 벡터 y ↦ mean(y²).
+    입력 len(y)개, 출력 1개."""
     return jnp.mean(y**2)
 
 
 def timing_jacobians(n=10_000, dtype=jnp.float32, jit=False):
     """시간 재기 실험의 네 야코비 {이름: (야코비 함수, 입력)}.
 
-    f는 x = 1, g는 y = (1, …, 1) ∈ ℝⁿ에서 계산한다. jit=True이면 jax.jit을 씌운다.
+    f는 x = 1, g는 y = (1, …, 1) ∈ ℝⁿ에서 계산한다.
+    jit=True이면 jax.jit을 씌운다.
     """
     f = functools.partial(powers_list, n=n)
     wrap = jax.jit if jit else (lambda h: h)
@@ -198,19 +207,22 @@ def timing_jacobians(n=10_000, dtype=jnp.float32, jit=False):
 
 
 def first_call(function, *args):
-    "처음 부를 때(추적, 컴파일 포함) 결과가 준비되기까지 걸린 시간(초)과 그 결과"
+    """처음 부를 때(추적, 컴파일 포함) 결과가 준비되기까지 걸린
+    시간(초)과 그 결과"""
     start = time.perf_counter()
     result = jax.block_until_ready(function(*args))
     return time.perf_counter() - start, result
 
 
 def ratio_text(ratio):
-    "시간의 비를 읽기 좋게: 100 이상은 정수(천 단위 쉼표), 그 아래는 유효 숫자 두 자리"
+    """시간의 비를 읽기 좋게: 100 이상은 정수(천 단위 쉼표),
+    그 아래는 유효 숫자 두 자리"""
     return f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.2g}"
 
 
 def ms_text(seconds):
-    "초를 밀리초로 읽기 좋게: 100 ms 이상은 정수, 그 아래는 유효 숫자 세 자리"
+    """초를 밀리초로 읽기 좋게: 100 ms 이상은 정수,
+    그 아래는 유효 숫자 세 자리"""
     ms = seconds * 1e3
     return f"{ms:,.0f}" if ms >= 100 else f"{ms:.3g}"
 
@@ -219,7 +231,8 @@ import numpy as np
 
 
 def powers(x, n=100):
-    "x ↦ (1, x, x², …, x^(n-1)): 시간 재기 실험의 f를 우리 엔진용으로, 곱셈을 이어 계산한다 (6장)"
+    """x ↦ (1, x, x², …, x^(n-1)): 시간 재기 실험의 f를 우리 엔진용으로,
+    곱셈을 이어 계산한다 (6장)"""
     outputs, power = [1.0, x], x
     for _ in range(n - 2):
         power = power * x
@@ -228,9 +241,10 @@ def powers(x, n=100):
 
 
 def our_timing_jacobians(n=100):
-    """우리 엔진으로 하는 시간 재기 실험 {이름: (함수, 인자)}. f는 x = 1, g는 y = (1, …, 1).
+    """우리 엔진으로 하는 시간 재기 실험 {이름: (함수, 인자)}.
 
-    함수(인자)가 4, 5장의 jacobian_forward/jacobian_reverse를 단위 벡터 방향으로 부른다.
+    f는 x = 1, g는 y = (1, …, 1)에서 계산한다. 함수(인자)가 4, 5장의
+    jacobian_forward/jacobian_reverse를 단위 벡터 방향으로 부른다.
     방향도 인자에 들어 있어 count_ops로 세면 방향에 하는 연산까지 센다.
     """
     f = functools.partial(powers, n=n)

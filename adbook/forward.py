@@ -15,8 +15,8 @@ __all__ = [
     'check_scalar_outputs',
     'check_own_dual',
     'filled_like',
-    'jvp',
     'split_dual',
+    'jvp',
     'jacobian_forward',
     'two_outputs',
     'OpCounts',
@@ -47,20 +47,15 @@ class JaxCheck:
         self.rtol, self.atol, self.count = rtol, atol, 0
 
     def __call__(self, ours, theirs, rtol=None, atol=None):
-        ours_leaves, ours_structure = jax.tree_util.tree_flatten(ours)
-        theirs_leaves, theirs_structure = jax.tree_util.tree_flatten(
-            theirs
+        ours_leaves, ours_tree = jax.tree_util.tree_flatten(ours)
+        their_leaves, their_tree = jax.tree_util.tree_flatten(theirs)
+        assert ours_tree == their_tree, (
+            f"구조가 다릅니다: 우리 {ours_tree}, JAX {their_tree}"
         )
-        assert ours_structure == theirs_structure, (
-            f"구조가 다릅니다: 우리 {ours_structure}, JAX {theirs_structure}"
-        )
-        for a, b in zip(ours_leaves, theirs_leaves):
-            np.testing.assert_allclose(
-                a,
-                b,
-                rtol=self.rtol if rtol is None else rtol,
-                atol=self.atol if atol is None else atol,
-            )
+        rtol = self.rtol if rtol is None else rtol
+        atol = self.atol if atol is None else atol
+        for a, b in zip(ours_leaves, their_leaves):
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
         self.count += 1
 
 
@@ -117,24 +112,18 @@ import numpy as np
 def check_float_input(where, value):
     "미분할 입력은 실수(float) 스칼라나 실수 배열이어야 한다."
     plain = plain_value(value)  # 이 책의 값 타입이면 그 안의 값으로 판단
-    arraylike = (numbers.Real, np.ndarray, jax.Array)
-    dtype = (
-        jnp.result_type(plain) if isinstance(plain, arraylike) else None
+    arraylike = isinstance(plain, (numbers.Real, np.ndarray, jax.Array))
+    dtype = jnp.result_type(plain) if arraylike else None
+    if dtype is not None and jnp.issubdtype(dtype, jnp.floating):
+        return value
+    kind = type(plain).__name__
+    kind += f", dtype {dtype}" if dtype is not None else ""
+    integer = dtype is not None and jnp.issubdtype(dtype, jnp.integer)
+    hint = " 정수라면 1.0처럼 쓰세요." if integer else ""
+    raise TypeError(
+        f"{where}는 실수(float) 값이어야 미분할 수 있습니다. "
+        f"받은 값: {value!r} ({kind}).{hint}"
     )
-    if (
-        dtype is None
-        or isinstance(plain, bool)
-        or not jnp.issubdtype(dtype, jnp.floating)
-    ):
-        kind = type(plain).__name__
-        kind += f", dtype {dtype}" if dtype is not None else ""
-        integer = dtype is not None and jnp.issubdtype(dtype, jnp.integer)
-        hint = " 정수라면 1.0처럼 쓰세요." if integer else ""
-        raise TypeError(
-            f"{where}는 실수(float) 값이어야 미분할 수 있습니다. "
-            f"받은 값: {value!r} ({kind}).{hint}"
-        )
-    return value
 
 
 def check_jvp_arguments(primals, tangents):
@@ -163,7 +152,7 @@ def check_jvp_arguments(primals, tangents):
 
 
 def check_scalar_outputs(name, out):
-    "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다 (배열 출력은 7장)."
+    "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다 (배열은 7장)."
     for i, y in enumerate(out if isinstance(out, tuple) else (out,)):
         shape = np.shape(plain_value(y))  # 리스트 같은 값의 모양도
         if shape != ():
@@ -174,7 +163,7 @@ def check_scalar_outputs(name, out):
 
 
 def check_own_dual(name, y, tag):
-    "다른 jvp나 추적에서 온 이 책의 값이 출력으로 나오면, 틀린 값 대신 분명한 오류를 낸다."
+    "다른 jvp나 추적에서 온 값이 출력이면 틀린 값 대신 오류를 낸다."
     if isinstance(y, ComparesByValue) and not (
         isinstance(y, Dual) and y.tag is tag
     ):
@@ -192,6 +181,14 @@ def filled_like(y, value):
     return jnp.full_like(plain, value)
 
 
+def split_dual(y, tag):
+    "출력 y의 (값, 접선). 입력과 상관없는 출력의 접선은 0이다."
+    check_own_dual("jvp", y, tag)
+    if isinstance(y, Dual):
+        return y.primal, y.tangent
+    return check_constant("jvp의 출력", y), filled_like(y, 0.0)
+
+
 def jvp(f, primals, tangents):
     """전진 모드: (f(*primals), J·tangents). jax.jvp와 같은 약속이다.
 
@@ -206,19 +203,11 @@ def jvp(f, primals, tangents):
     return split_dual(out, tag)
 
 
-def split_dual(y, tag):
-    "출력 y의 (값, 접선). 입력과 상관없는 출력의 접선은 0이다."
-    check_own_dual("jvp", y, tag)
-    if isinstance(y, Dual):
-        return y.primal, y.tangent
-    return check_constant("jvp의 출력", y), filled_like(y, 0.0)
-
-
 import numpy as np
 
 
 def jacobian_forward(f, xs, directions=None):
-    """전진 모드 야코비: f를 한 번 계산하며 방향 여러 개의 접선을 벡터로 나른다.
+    """전진 모드 야코비: 여러 방향의 접선을 벡터로 묶어 한 번에 나른다.
 
     directions(m×K, 한 행이 방향 하나)를 주지 않으면 e_1 … e_K라서 출력마다
     J의 행 하나(길이 K)가 나온다. 출력이 튜플이면 행의 튜플이다.
@@ -229,18 +218,22 @@ def jacobian_forward(f, xs, directions=None):
     tag = object()
     out = f(*(Dual(x, t, tag) for x, t in zip(xs, tangents)))
 
-    def row(y):  # 입력과 상관없는 출력은 0
+    def row(y):  # 입력과 상관없는 출력의 행은 0
         check_own_dual("jacobian_forward", y, tag)
         check_scalar_outputs("jacobian_forward", y)
-        return (
-            y.tangent if isinstance(y, Dual) else np.zeros(len(directions))
-        )
+        if isinstance(y, Dual):
+            return y.tangent
+        return np.zeros(len(directions))
 
     return tuple(map(row, out)) if isinstance(out, tuple) else row(out)
 
 
 def two_outputs(x1, x2):
-    "출력이 둘인 예 (5장): f1 = x1·x2 + exp(x1·x2) - sin(x2), f2 = (x1·x2 - sin(x2))·exp(x1·x2)"
+    """출력이 둘인 예 (5장). 두 출력이 v3, v4, v5, v6을 함께 쓴다.
+
+    f1 = x1·x2 + exp(x1·x2) - sin(x2)
+    f2 = (x1·x2 - sin(x2))·exp(x1·x2)
+    """
     v3 = x1 * x2
     v4 = sin(x2)
     v5 = exp(v3)
@@ -257,9 +250,10 @@ import numpy as np
 
 
 class OpCounts(collections.Counter):
-    """연산 이름별 스칼라 연산 수: counts["mul"]. 원소 K개짜리 연산은 K번이다.
+    """연산 이름별 스칼라 연산 수 counts["mul"]. 원소 K개면 K번으로 센다.
 
-    records[(이름, 인자마다 상수였는지, 결과의 원소 수)]: 그런 연산의 횟수.
+    records[(op, constant, size)]: 그런 연산의 횟수. constant는 인자마다
+    상수였는지, size는 결과의 원소 수다.
     """
 
     def __init__(self):
@@ -292,9 +286,8 @@ class Counted(ComparesByValue, Overloaded):
     def _plain_value(self):
         return self.value
 
-    def __getitem__(
-        self, index
-    ):  # 원소 꺼내기는 계산이 아니라 세지 않는다
+    # 원소 꺼내기는 계산이 아니므로 세지 않는다
+    def __getitem__(self, index):
         return Counted(self.value[index], self.counts)
 
     def __len__(self):
@@ -305,14 +298,17 @@ class Counted(ComparesByValue, Overloaded):
 
 
 def count_ops(function, *args):
-    "인자 안의 실수와 실수 배열을 세는 값으로 바꿔 function(*args)를 실행하고 장부를 돌려준다."
+    """function(*args)를 세며 실행하고 장부(OpCounts)를 돌려준다.
+
+    인자 안의 실수와 실수 배열을 세는 값으로 바꾼다. 정수(반복 횟수 등)와
+    함수는 그대로 둔다.
+    """
     counts = OpCounts()
 
-    def counted(leaf):  # 정수(반복 횟수 등)와 함수는 그대로 둔다
-        number = isinstance(leaf, (numbers.Real, np.ndarray, jax.Array))
-        real = number and jnp.issubdtype(
-            jnp.result_type(leaf), jnp.floating
-        )
+    def counted(leaf):
+        if not isinstance(leaf, (numbers.Real, np.ndarray, jax.Array)):
+            return leaf
+        real = jnp.issubdtype(jnp.result_type(leaf), jnp.floating)
         return Counted(leaf, counts) if real else leaf
 
     function(*jax.tree_util.tree_map(counted, args))
@@ -320,7 +316,7 @@ def count_ops(function, *args):
 
 
 def q(*xs):
-    "입력이 여럿이고 출력이 하나인 예: q(x_1, …, x_K) = Σ x_k² sin x_k (4, 5장)"
+    "q(x_1, …, x_K) = Σ x_k² sin x_k: 입력 K개, 출력 하나 (4, 5장)"
     total = xs[0] ** 2.0 * sin(xs[0])
     for x in xs[1:]:
         total = total + x**2.0 * sin(x)
@@ -351,7 +347,7 @@ import jax.numpy as jnp
 
 
 def normalize_argnums(name, argnums, n_args):
-    "argnums(정수 또는 정수 튜플)를 정수 튜플로. 잘못되었으면 무엇이 잘못인지 말한다."
+    "argnums(정수나 정수 튜플)를 정수 튜플로. 잘못되면 무엇인지 말한다."
     nums = (argnums,) if isinstance(argnums, int) else argnums
     if not isinstance(nums, (tuple, list)) or not all(
         isinstance(k, int) for k in nums
@@ -376,7 +372,7 @@ def normalize_argnums(name, argnums, n_args):
 
 
 def restrict_args(f, args, nums):
-    "f를 nums의 인자만 받는 함수로. 나머지 인자는 그 값의 상수로 고정한다."
+    "nums의 인자만 받는 함수로. 나머지 인자는 지금 값의 상수로 고정한다."
 
     def g(*diff_args):
         full = list(args)
@@ -384,40 +380,40 @@ def restrict_args(f, args, nums):
             full[k] = a
         return f(*full)
 
-    g.__name__ = getattr(
-        f, "__name__", "f"
-    )  # 오류 메시지에 원래 이름이 나오게
+    g.__name__ = getattr(f, "__name__", "f")  # 오류 메시지에 쓰인다
     return g, tuple(args[k] for k in nums)
 
 
 def check_scalar_inputs(name, xs, nums):
+    "미분할 인자는 실수 스칼라여야 한다 (배열 인자는 7장)."
     for k, x in zip(nums, xs):
         check_float_input(f"{name}: 인자 {k}", x)
-        if jnp.shape(plain_value(x)) != ():
+        shape = jnp.shape(plain_value(x))
+        if shape != ():
             raise ValueError(
                 f"{name}: 이 책의 {name}는 스칼라 인자만 받습니다. "
-                f"인자 {k}의 모양: {jnp.shape(plain_value(x))}"
+                f"인자 {k}의 모양: {shape}"
             )
 
 
 def jax_structure(rows, K, argnums_is_int):
-    """행(출력마다 길이 K인 벡터, 출력이 튜플이면 행의 튜플)을 JAX의 모양으로:
+    """행(출력마다 길이 K인 벡터, 또는 그 튜플)을 JAX의 모양으로.
 
     출력이 튜플이면 출력마다, argnums가 튜플이면 그 안에서 인자마다 튜플.
     """
 
     def split(row):
-        return (
-            row[0] if argnums_is_int else tuple(row[k] for k in range(K))
-        )
+        if argnums_is_int:
+            return row[0]
+        return tuple(row[k] for k in range(K))
 
-    return (
-        tuple(map(split, rows)) if isinstance(rows, tuple) else split(rows)
-    )
+    if isinstance(rows, tuple):
+        return tuple(map(split, rows))
+    return split(rows)
 
 
 def jacfwd(f, argnums=0):
-    "jax.jacfwd와 같은 약속의 전진 모드 야코비 (스칼라 인자, 스칼라 출력들)"
+    "jax.jacfwd와 같은 약속의 전진 모드 야코비 (스칼라 인자와 출력)"
 
     def jacobian(*args):
         nums = normalize_argnums("jacfwd", argnums, len(args))

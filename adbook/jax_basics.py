@@ -48,13 +48,12 @@ import jax
 def time_call(f, *args, repeat=5, min_time=0.05):
     """f(*args) 한 번에 걸리는 시간(초).
 
-    워밍업 뒤에 재고, 부를 때마다 결과가 준비될 때까지 기다린다(%timeit처럼). 한 번
-    재는 데 min_time초 이상 걸리도록 반복 횟수를 정하고, repeat번 잰 것 가운데 가장
-    짧은 값을 쓴다.
+    워밍업 뒤에 재고, 부를 때마다 결과가 준비될 때까지 기다린다
+    (%timeit처럼). 한 번 재는 데 min_time초 이상 걸리도록 반복 횟수를
+    정하고, repeat번 잰 것 가운데 가장 짧은 값을 쓴다.
     """
-    jax.block_until_ready(
-        f(*args)
-    )  # 워밍업: 컴파일과 첫 호출은 재지 않는다
+    # 워밍업: 컴파일과 첫 호출은 재지 않는다
+    jax.block_until_ready(f(*args))
 
     def run(number):
         start = time.perf_counter()

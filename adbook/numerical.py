@@ -30,15 +30,14 @@ import numpy as np
 
 
 def error_curve(approx, reference, xs, hs, dtype):
-    "간격 h마다, 점 xs에서 approx(x, h)와 참값 reference의 평균 상대 오차. 계산은 dtype으로 한다."
+    """간격 h마다, 점 xs에서 approx(x, h)와 참값 reference의 평균 상대
+    오차. 근사는 dtype으로 계산한다."""
     xs_typed = jnp.asarray(xs, dtype)
-    values = jax.vmap(lambda h: approx(xs_typed, h))(
-        jnp.asarray(hs, dtype)
-    )
+    hs_typed = jnp.asarray(hs, dtype)
+    values = jax.vmap(lambda h: approx(xs_typed, h))(hs_typed)
+    values = np.asarray(values, np.float64)
     reference = np.asarray(reference, np.float64)
-    relative = np.abs(np.asarray(values, np.float64) - reference) / np.abs(
-        reference
-    )
+    relative = np.abs(values - reference) / np.abs(reference)
     return relative.mean(axis=1)
 
 
@@ -46,11 +45,14 @@ import jax.numpy as jnp
 
 
 def complex_step(f, x, h=1e-20):
-    "복소 스텝 미분 Im f(x + ih) / h. f는 복소수에서 해석적(holomorphic)이어야 한다."
+    """복소 스텝 미분 Im f(x + ih) / h.
+
+    f는 복소수에서 해석적(holomorphic)이어야 한다."""
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         raise TypeError(
-            f"complex_step은 실수(float) 입력을 받습니다. 받은 자료형: {x.dtype}"
+            "complex_step은 실수(float) 입력을 받습니다. "
+            f"받은 자료형: {x.dtype}"
         )
     return jnp.imag(f(x + 1j * h)) / h
 
@@ -59,7 +61,10 @@ import jax.numpy as jnp
 
 
 class CallCounter:
-    "함수를 감싸 불린 횟수를 센다: counted = CallCounter(f); counted(x); counted.calls"
+    """함수를 감싸 불린 횟수를 센다.
+
+    counted = CallCounter(f); counted(x); counted.calls
+    """
 
     def __init__(self, f):
         self.f = f
@@ -71,14 +76,15 @@ class CallCounter:
 
 
 def fd_gradient(f, x, h, method="central"):
-    """f: R^n -> R의 기울기를 차분으로 근사한다.
+    """f: R^K -> R의 기울기를 차분으로 근사한다.
 
-    method="forward"는 f를 n + 1번, "central"은 2n번 부른다.
+    method="forward"는 f를 K + 1번, "central"은 2K번 부른다.
     """
     x = jnp.asarray(x)
     if x.ndim != 1 or not jnp.issubdtype(x.dtype, jnp.floating):
         raise ValueError(
-            f"x는 실수 1차원 배열이어야 합니다. 받은 모양 {x.shape}, 자료형 {x.dtype}"
+            "x는 실수 1차원 배열이어야 합니다. "
+            f"받은 모양 {x.shape}, 자료형 {x.dtype}"
         )
     if method not in ("forward", "central"):
         raise ValueError(

@@ -31,10 +31,10 @@ __all__ = [
 
 
 def backward_pass(trace, output_cotangents):
-    """추적을 거꾸로 한 번 훑어 변수마다 수반 v̄를 구한다.
+    """테이프(평가 추적)를 거꾸로 한 번 훑어 변수마다 수반 v̄를 구한다.
 
-    v̄: (출력들 · 코탄젠트)가 그 변수에 얼마나 민감한지.
-    output_cotangents: 출력마다 하나. 돌려주는 값: {변수 번호: 수반}.
+    output_cotangents: 출력마다 출력 쪽 수반 ȳ 하나. v̄는 Σ ȳ·출력이 그
+    변수에 얼마나 민감한지다. 돌려주는 값: {변수 번호: 수반}.
     출력에 닿지 않는 줄(수반을 받지 못한 줄)은 건너뛴다.
     """
     adjoint = {}
@@ -59,7 +59,7 @@ import jax.numpy as jnp
 
 
 def check_cotangents(cotangents, outs, given):
-    "vjp_fn의 코탄젠트 검사: 출력과 같은 개수의 튜플, 실수 값, 같은 모양."
+    "vjp_fn의 출력 쪽 수반 검사: 출력과 같은 개수, 실수 값, 같은 모양."
     if not isinstance(cotangents, tuple) or len(cotangents) != len(outs):
         raise ValueError(
             f"vjp_fn: 출력이 {len(outs)}개인 함수의 cotangent는 "
@@ -83,13 +83,14 @@ def check_adjoint_shapes(adjoints, primals):
         p_shape = jnp.shape(plain_value(p))
         if a_shape != p_shape:
             raise NotImplementedError(
-                f"vjp: 입력 {i}의 수반 모양 {a_shape}이 입력의 모양 {p_shape}과 "
-                "다릅니다. 브로드캐스팅된 입력의 후진 모드는 7장에서 다룹니다."
+                f"vjp: 입력 {i}의 수반 모양 {a_shape}이 입력의 모양 "
+                f"{p_shape}과 다릅니다. 브로드캐스팅된 입력의 후진 "
+                "모드는 7장에서 다룹니다."
             )
 
 
 def check_foreign_output(name, value):
-    "상수로 적힌 출력이 다른 변환(jvp 등)의 값이면, 틀린 값 대신 분명한 오류를 낸다."
+    "상수로 적힌 출력이 다른 변환(jvp 등)의 값이면 오류를 낸다."
     if isinstance(value, ComparesByValue):
         raise NotImplementedError(
             f"{name}: 출력이 바깥의 {type(value).__name__}를 붙잡아 "
@@ -98,38 +99,40 @@ def check_foreign_output(name, value):
 
 
 def check_scalar_output(out):
-    "grad는 스칼라 하나를 돌려주는 함수만 미분한다."
-    if isinstance(out, tuple) or jnp.shape(plain_value(out)) != ():
-        shape = (
-            "튜플"
-            if isinstance(out, tuple)
-            else f"모양 {jnp.shape(plain_value(out))}"
-        )
-        raise TypeError(
-            "grad는 스칼라를 돌려주는 함수만 미분합니다. "
-            f"받은 출력: {shape}"
-        )
+    "grad는 스칼라 하나를 돌려주는 함수만 미분한다 (출력 쪽 수반이 1)."
+    if isinstance(out, tuple):
+        kind = "튜플"
+    elif jnp.shape(plain_value(out)) != ():
+        kind = f"모양 {jnp.shape(plain_value(out))}"
+    else:
+        return
+    raise TypeError(
+        "grad는 스칼라를 돌려주는 함수만 미분합니다(출력이 여럿이면 "
+        f"vjp를 쓰세요). 받은 출력: {kind}"
+    )
 
 
 def vjp(f, *primals):
     """후진 모드: f(*primals)를 추적해 두고 (출력, vjp_fn)을 돌려준다.
 
-    vjp_fn(cotangent) -> 입력마다 수반, 곧 ȳᵀJ. cotangent는 출력과 같은
-    구조와 모양이다. vjp_fn은 여러 번 불러도 된다. jax.vjp와 같은 약속이다.
+    vjp_fn(cotangent) -> 입력마다 수반, 즉 ȳᵀJ. cotangent(출력 쪽 수반 ȳ)는
+    출력과 같은 구조와 모양이다. vjp_fn은 여러 번 불러도 된다.
+    jax.vjp와 같은 약속이다.
     """
     for i, p in enumerate(primals):
         check_float_input(f"vjp: primals[{i}]", p)
-    trace = trace_function(f, *primals)
+    trace = trace_function(f, *primals)  # 순방향 계산: 테이프
     # 바깥 jvp의 이원수처럼 다른 변환의 값이 출력이면 오류 (8장)
     for i in trace.outputs:
         if isinstance(i, Literal):
             check_foreign_output("vjp", i.value)
     outs = tuple(trace.value_of(i) for i in trace.outputs)
 
-    def vjp_fn(cotangent):
+    def vjp_fn(cotangent):  # 역방향 계산
         cotangents = cotangent if trace.output_is_tuple else (cotangent,)
         check_cotangents(cotangents, outs, cotangent)
         adjoint = backward_pass(trace, cotangents)
+        # 수반을 받지 못한 입력(출력과 상관없는 입력)의 수반은 0
         adjoints = tuple(
             adjoint[i] if i in adjoint else filled_like(p, 0.0)
             for i, p in zip(trace.inputs, primals)
@@ -141,7 +144,10 @@ def vjp(f, *primals):
 
 
 def grad(f, argnums=0):
-    "스칼라 함수 f의 기울기 함수: 코탄젠트 1로 vjp_fn을 한 번. jax.grad와 같은 약속."
+    """스칼라 함수 f의 기울기 함수. jax.grad와 같은 약속이다.
+
+    vjp_fn을 출력 쪽 수반 1로 한 번 부른다. 그래서 출력은 스칼라여야 한다.
+    """
 
     def gradient(*args):
         nums = normalize_argnums("grad", argnums, len(args))
@@ -150,8 +156,8 @@ def grad(f, argnums=0):
             check_float_input(f"grad: 인자 {k}", x)
         out, vjp_fn = vjp(g, *xs)
         check_scalar_output(out)
-        cotangents = vjp_fn(filled_like(out, 1.0))
-        return cotangents[0] if isinstance(argnums, int) else cotangents
+        adjoints = vjp_fn(filled_like(out, 1.0))
+        return adjoints[0] if isinstance(argnums, int) else adjoints
 
     return gradient
 
@@ -160,11 +166,12 @@ import numpy as np
 
 
 def jacobian_reverse(f, xs, directions=None):
-    """후진 모드 야코비: 추적을 한 번 하고 방향 여러 개의 코탄젠트를 벡터로 묶어 한 번에 거꾸로 나른다.
+    """후진 모드 야코비: 출력 쪽 수반 여러 개를 벡터로 묶어 한 번에 나른다.
 
-    directions(m×D, 한 행이 출력 쪽 방향 하나)를 주지 않으면 e_1 … e_D라서
-    입력마다 J의 열(길이 D)이 나온다. 돌려줄 때는 jacobian_forward처럼
-    방향마다의 행(리스트)으로 옮겨 담는다: 출력이 튜플이면 행의 튜플.
+    순방향 계산(추적)은 한 번이다. directions(m×D, 한 행이 출력 쪽 방향
+    하나)를 주지 않으면 e_1 … e_D라서 입력마다 J의 열(길이 D)이 나온다.
+    돌려줄 때는 jacobian_forward처럼 방향마다의 행(리스트)으로 옮겨
+    담는다: 출력이 튜플이면 행의 튜플.
     """
     trace = trace_function(f, *xs)
     for i in trace.outputs:  # 다른 변환의 값이 출력이면 오류 (8장)
@@ -174,9 +181,8 @@ def jacobian_reverse(f, xs, directions=None):
     check_scalar_outputs("jacobian_reverse", tuple(values))
     D = len(trace.outputs)
     directions = np.eye(D) if directions is None else directions
-    cotangents = [
-        directions[:, d] for d in range(D)
-    ]  # 출력 d의 코탄젠트 벡터
+    # 출력 d의 수반 벡터: 방향마다 성분 하나
+    cotangents = [directions[:, d] for d in range(D)]
     adjoint = backward_pass(trace, cotangents)
     m = len(directions)
     columns = [
@@ -187,7 +193,7 @@ def jacobian_reverse(f, xs, directions=None):
 
 
 def jacrev(f, argnums=0):
-    "jax.jacrev와 같은 약속의 후진 모드 야코비 (스칼라 인자, 스칼라 출력들)"
+    "jax.jacrev와 같은 약속의 후진 모드 야코비 (스칼라 인자와 출력)"
 
     def jacobian(*args):
         nums = normalize_argnums("jacrev", argnums, len(args))
@@ -200,5 +206,8 @@ def jacrev(f, argnums=0):
 
 
 def vjp_once(f, primals, cotangent):
-    "vjp(f, *primals)의 vjp_fn을 cotangent로 한 번 부른 결과 (비용을 셀 때 쓴다)"
+    """vjp(f, *primals)의 vjp_fn을 cotangent로 한 번 부른 결과.
+
+    순방향 계산과 역방향 계산을 함수 하나로 묶는다 (비용을 셀 때 쓴다).
+    """
     return vjp(f, *primals)[1](cotangent)

@@ -39,15 +39,15 @@ def _elementary(name):
     numeric = getattr(jnp, name)
 
     def function(x):
-        method = getattr(
-            type(x), name, None
-        )  # 이 책의 타입이면 그 메서드를 쓴다
+        # 이 책의 타입(기호식, 추적값 등)이면 그 타입의 메서드를 쓴다
+        method = getattr(type(x), name, None)
         return method(x) if method is not None else numeric(x)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = (
         f"{name}(x): 이 책의 타입(기호식, 추적값 등)이면 x.{name}()을, "
-        f"그 밖의 값(숫자, 배열, JAX 추적자)이면 jnp.{name}(x)를 계산한다."
+        f"그 밖의 값(숫자, 배열, JAX 추적값)이면 jnp.{name}(x)를 "
+        "계산한다."
     )
     return function
 
@@ -60,7 +60,8 @@ sin, cos, exp, log, tanh, sqrt = map(
 def running_example(x1, x2):
     """이 책의 길잡이 예제 f(x1, x2) = x1·x2 + exp(x1·x2) - sin(x2).
 
-    x1·x2를 한 번만 계산하고, 3장의 평가 추적 v1 … v7과 같은 순서로 계산한다.
+    x1·x2를 한 번만 계산하고, 3장의 평가 추적 v1 … v7과 같은
+    순서로 계산한다.
     """
     v3 = x1 * x2
     v4 = sin(x2)
@@ -68,15 +69,16 @@ def running_example(x1, x2):
 
 
 class Overloaded:
-    """산술 연산자와 초등 함수 메서드를 모두 self._apply(op, *args) 하나로 보내는 믹스인(mixin).
+    """산술 연산자와 초등 함수 메서드를 self._apply(op, *args) 하나로
+    보내는 믹스인(mixin).
 
-    op 이름은 JAX의 원시 연산 이름을 따른다: add sub mul div pow neg sin cos exp log tanh sqrt.
+    op 이름은 JAX의 원시 연산 이름을 따른다:
+    add sub mul div pow neg sin cos exp log tanh sqrt.
     """
 
     __slots__ = ()
-    __array_ufunc__ = (
-        None  # numpy 배열이 왼쪽에 와도(배열 * 값) 아래의 연산자가 불리게
-    )
+    # numpy 배열이 왼쪽에 와도(배열 * 값) 아래의 연산자가 불리게
+    __array_ufunc__ = None
 
     def __add__(self, other):
         return self._apply("add", self, other)
@@ -129,11 +131,13 @@ class Overloaded:
     def sqrt(self):
         return self._apply("sqrt", self)
 
-    # 미분 규칙이 없는 연산은 무엇이 안 되는지 말하는 오류를 낸다 (파이썬의 일반 오류보다 분명하게).
+    # 미분 규칙이 없는 연산은 파이썬의 일반 오류보다 분명하게,
+    # 무엇이 안 되는지 말하는 오류를 낸다.
     def _unsupported(self, name):
         raise TypeError(
-            f"{type(self).__name__}에는 {name} 연산이 없습니다. 미분할 수 있는 연산: "
-            "+ - * / ** 단항 -, sin cos exp log tanh sqrt"
+            f"{type(self).__name__}에는 {name} 연산이 없습니다. "
+            "미분할 수 있는 연산: + - * / ** 단항 -, "
+            "sin cos exp log tanh sqrt"
         )
 
     def __abs__(self):
@@ -163,10 +167,12 @@ import weakref
 
 
 class Expr(Overloaded):
-    """기호식의 마디. 같은 (op, args, payload)는 언제나 같은 객체다(해시 콘싱).
+    """기호식의 마디. 같은 (op, args, payload)는 언제나 같은 객체다
+    (해시 콘싱).
 
-    op: "const"(payload = 값), "var"(payload = 이름), 또는 Overloaded의 연산 이름.
-    만들 때는 const, var와 연산자를 쓴다: x = var("x"); e = 3 * sin(x) + x ** 2
+    op: "const"(payload = 값), "var"(payload = 이름), 또는
+    Overloaded의 연산 이름. 만들 때는 const, var와 연산자를 쓴다:
+    x = var("x"); e = 3 * sin(x) + x ** 2
     """
 
     __slots__ = ("op", "args", "payload", "__weakref__")
@@ -187,8 +193,9 @@ class Expr(Overloaded):
 
     def _compare(self, other):
         raise TypeError(
-            f"기호식 {self}의 크기는 비교할 수 없습니다: 변수에 값이 없으니 참/거짓이 정해지지 않습니다. "
-            "입력값에 따라 갈리는 if/while은 기호식 하나로 나타낼 수 없습니다."
+            f"기호식 {self}의 크기는 비교할 수 없습니다: 변수에 값이 "
+            "없으니 참/거짓이 정해지지 않습니다. 입력값에 따라 갈리는 "
+            "if/while은 기호식 하나로 나타낼 수 없습니다."
         )
 
     __lt__ = __le__ = __gt__ = __ge__ = _compare
@@ -209,7 +216,8 @@ def const(value):
     "상수 마디. value는 실수(int, float)여야 한다."
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"기호식의 상수는 실수여야 합니다. 받은 값: {value!r} ({type(value).__name__})"
+            "기호식의 상수는 실수여야 합니다. "
+            f"받은 값: {value!r} ({type(value).__name__})"
         )
     return Expr("const", payload=float(value))
 
@@ -218,7 +226,8 @@ def var(name):
     "변수 마디. name은 파이썬 식별자 문자열이다."
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(
-            f"변수 이름은 파이썬 식별자 문자열이어야 합니다. 받은 값: {name!r}"
+            "변수 이름은 파이썬 식별자 문자열이어야 합니다. "
+            f"받은 값: {name!r}"
         )
     return Expr("var", payload=name)
 
@@ -228,21 +237,19 @@ def as_expr(value):
 
 
 def postorder(*roots):
-    "roots에서 닿는 서로 다른 마디를 한 번씩, 인자가 먼저 오는 순서(위상 순서)로 나열한다."
+    "roots에서 닿는 서로 다른 마디를 한 번씩, 위상 순서로 나열한다."
     order, seen = [], set()
     stack = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
-        if expanded:
+        if expanded:  # 두 번째로 꺼낼 때: 인자들은 이미 나열되었다
             order.append(node)
         elif node not in seen:
             seen.add(node)
             stack.append((node, True))
-            stack.extend(
-                (arg, False)
-                for arg in reversed(node.args)
-                if arg not in seen
-            )
+            for arg in reversed(node.args):
+                if arg not in seen:
+                    stack.append((arg, False))
     return order
 
 
@@ -253,21 +260,18 @@ _SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 def _precedence(node):
     if node.op == "const" and node.payload < 0:
         return _PRECEDENCE["neg"]
-    return _PRECEDENCE.get(
-        node.op, 5
-    )  # 잎과 sin(...) 같은 함수 호출은 괄호가 필요 없다
+    # 잎과 sin(...) 같은 함수 호출은 괄호가 필요 없다
+    return _PRECEDENCE.get(node.op, 5)
 
 
 def _format_number(value):
-    return (
-        str(int(value))
-        if value.is_integer() and abs(value) < 1e15
-        else repr(value)
-    )
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
 
 
 def to_text(root):
-    "식을 파이썬 문법으로 쓴다. 괄호는 연산자 우선순위에 필요한 곳에만 넣는다."
+    "식을 파이썬 문법으로 쓴다. 괄호는 우선순위에 필요한 곳에만 넣는다."
     text = {}
     for node in postorder(root):
         if node.op == "const":
@@ -276,22 +280,20 @@ def to_text(root):
             text[node] = node.payload
         elif node.op == "neg":
             (x,) = node.args
-            text[node] = "-" + (
-                text[x] if _precedence(x) > 3 else f"({text[x]})"
-            )
+            inner = text[x] if _precedence(x) > 3 else f"({text[x]})"
+            text[node] = "-" + inner
         elif node.op in _SYMBOL:
             x, y = node.args
             p = _PRECEDENCE[node.op]
-            # 왼쪽: 우선순위가 낮으면 괄호. 거듭제곱은 오른쪽부터 묶이므로 같아도 괄호.
-            left_paren = _precedence(x) < p or (
-                _precedence(x) == p and node.op == "pow"
-            )
-            # 오른쪽: 낮으면 괄호. 같을 때 괄호를 빼는 것은 a + (b - c) -> a + b - c와
-            # a * (b * c) -> a * b * c뿐이다 (a - (b - c)는 a - b - c가 아니다).
-            right_paren = _precedence(y) < p or (
-                _precedence(y) == p
-                and not (node.op == "add" or node.op == y.op == "mul")
-            )
+            px, py = _precedence(x), _precedence(y)
+            # 왼쪽: 우선순위가 낮으면 괄호. 거듭제곱은 오른쪽부터
+            # 묶이므로 같아도 괄호.
+            left_paren = px < p or (px == p and node.op == "pow")
+            # 오른쪽: 낮으면 괄호. 같을 때 괄호를 빼는 것은
+            # a + (b - c) -> a + b - c와 a * (b * c) -> a * b * c뿐이다
+            # (a - (b - c)는 a - b - c가 아니다).
+            keep = node.op == "add" or node.op == y.op == "mul"
+            right_paren = py < p or (py == p and not keep)
             left = f"({text[x]})" if left_paren else text[x]
             right = f"({text[y]})" if right_paren else text[y]
             text[node] = f"{left} {_SYMBOL[node.op]} {right}"
@@ -302,7 +304,10 @@ def to_text(root):
 
 
 def tree_size(*roots):
-    "식을 다 풀어 쓸 때의 마디 수. 같은 부분식이 여러 번 나오면 그만큼 센다."
+    """식을 다 풀어 쓸 때의 마디 수.
+
+    같은 부분식이 여러 번 나오면 그만큼 센다.
+    """
     size = {}
     for node in postorder(*roots):
         size[node] = 1 + sum(size[arg] for arg in node.args)
@@ -333,7 +338,10 @@ PRIMITIVES = {
 
 
 def evaluate(root, env):
-    "env = {변수 이름: 값}으로 식의 값을 계산한다. 값은 숫자, 배열, 또는 다른 식이어도 된다."
+    """env = {변수 이름: 값}으로 식의 값을 계산한다.
+
+    값은 숫자, 배열, 또는 다른 식이어도 된다.
+    """
     value = {}
     for node in postorder(root):
         if node.op == "const":
@@ -341,18 +349,18 @@ def evaluate(root, env):
         elif node.op == "var":
             if node.payload not in env:
                 raise KeyError(
-                    f"변수 {node.payload}의 값이 없습니다. env에 있는 변수: {sorted(env)}"
+                    f"변수 {node.payload}의 값이 없습니다. "
+                    f"env에 있는 변수: {sorted(env)}"
                 )
             value[node] = env[node.payload]
         else:
-            value[node] = PRIMITIVES[node.op](
-                *(value[arg] for arg in node.args)
-            )
+            args = (value[arg] for arg in node.args)
+            value[node] = PRIMITIVES[node.op](*args)
     return value[root]
 
 
 DERIVATIVE_RULES = {
-    # 연산:  (x 쪽 항,                                     y 쪽 항)            z = op(x, y) 또는 op(x)
+    # 연산: (x 쪽 항, y 쪽 항), z = op(x, y) 또는 op(x)
     "add": (lambda dx, z, x, y: dx, lambda dy, z, x, y: dy),
     "sub": (lambda dx, z, x, y: dx, lambda dy, z, x, y: -dy),
     "mul": (lambda dx, z, x, y: y * dx, lambda dy, z, x, y: x * dy),
@@ -372,7 +380,11 @@ DERIVATIVE_RULES = {
 
 
 def diff(root, wrt):
-    "식 root를 변수 wrt로 미분한 식. 규칙은 DERIVATIVE_RULES, 합치는 법은 연쇄 법칙이다. 단순화는 하지 않는다."
+    """식 root를 변수 wrt로 미분한 식.
+
+    규칙은 DERIVATIVE_RULES, 합치는 법은 연쇄 법칙이다. 단순화는 하지
+    않는다.
+    """
     if not (isinstance(wrt, Expr) and wrt.op == "var"):
         raise TypeError(f"diff는 변수(var)로 미분합니다. 받은 값: {wrt!r}")
     derivative = {}
@@ -394,7 +406,9 @@ def diff(root, wrt):
 import math
 import operator
 
-_FOLD = {  # 상수 접기: 파이썬 실수로 정확히 계산한다
+# 상수 접기: 파이썬 실수(float64)로 계산한다. 결과는 다른 float64
+# 계산처럼 반올림된 값이다.
+_FOLD = {
     "add": operator.add,
     "sub": operator.sub,
     "mul": operator.mul,
@@ -415,7 +429,10 @@ def _is_const(node, value=None):
 
 
 def _coefficient(node):
-    "식을 (상수 계수, 나머지)로 나눈다: 2 * a -> (2, a),  -a -> (-1, a),  a -> (1, a)"
+    """식을 (상수 계수, 나머지)로 나눈다.
+
+    2 * a -> (2, a),  -a -> (-1, a),  a -> (1, a)
+    """
     if node.op == "mul" and _is_const(node.args[0]):
         return node.args[0].payload, node.args[1]
     if node.op == "neg":
@@ -435,7 +452,8 @@ def _scaled(c, term):
 
 
 def _rebuild(op, args):
-    "이미 단순화된 인자 args로 op 마디를 만들며, 그 마디에서 할 수 있는 단순화를 한다."
+    """이미 단순화된 인자 args로 op 마디를 만들며, 그 마디에서 할 수
+    있는 단순화를 한다."""
     if all(_is_const(arg) for arg in args):
         try:
             value = _FOLD[op](*(arg.payload for arg in args))
@@ -466,7 +484,8 @@ def _rebuild(op, args):
             c, t = _coefficient(y)
             return _scaled(x.payload * c, t)
         (cx, tx), (cy, ty) = _coefficient(x), _coefficient(y)
-        if cx != 1 or cy != 1:  # 계수와 부호는 앞으로: (2a)(-b) -> -2(ab)
+        # 계수와 부호는 앞으로: (2a)(-b) -> -2(ab)
+        if cx != 1 or cy != 1:
             return _scaled(cx * cy, _rebuild("mul", (tx, ty)))
         if x is y:
             return _rebuild("pow", (x, const(2.0)))
@@ -496,20 +515,23 @@ def _rebuild(op, args):
 
 
 def simplify(root):
-    "상수 접기, 0과 1의 항등식, 동류항 정리로 식을 단순화한다. 전개나 인수분해는 하지 않는다."
+    """상수 접기, 0과 1의 항등식, 동류항 정리로 식을 단순화한다.
+
+    전개나 인수분해는 하지 않는다.
+    """
     simplified = {}
     for node in postorder(root):
         if node.op in ("const", "var"):
             simplified[node] = node
         else:
-            simplified[node] = _rebuild(
-                node.op, tuple(simplified[arg] for arg in node.args)
-            )
+            args = tuple(simplified[arg] for arg in node.args)
+            simplified[node] = _rebuild(node.op, args)
     return simplified[root]
 
 
 def logistic_map(x, n=5):
-    "로지스틱 사상 l_{k+1} = 4 l_k (1 - l_k)를 l_1 = x에서 n - 1번 되풀이한 l_n. 2, 4, 5장이 쓴다."
+    """로지스틱 사상 l_{k+1} = 4 l_k (1 - l_k)를 l_1 = x에서 n - 1번
+    되풀이한 l_n. 2, 4, 5장이 쓴다."""
     l = x
     for _ in range(n - 1):
         l = 4.0 * l * (1.0 - l)
@@ -522,8 +544,9 @@ import numbers
 def newton_sqrt(a, steps=None, rtol=1e-12):
     """뉴턴 방법으로 √a (a > 0)를 구한다: y <- (y + a / y) / 2.
 
-    steps가 None이면 y² - a ≤ rtol·a가 될 때까지(반복 횟수가 a에 달려 있다),
-    정수이면 정확히 steps번 되풀이한다. 시작값 (1 + a)/2는 √a 이상이므로 y는 위에서 √a로 내려간다.
+    steps가 None이면 y² - a ≤ rtol·a가 될 때까지(반복 횟수가 a에 달려
+    있다), 정수이면 정확히 steps번 되풀이한다. 시작값 (1 + a)/2는 √a
+    이상이므로 y는 위에서 √a로 내려간다.
     """
     if isinstance(a, numbers.Real) and not a > 0:
         raise ValueError(

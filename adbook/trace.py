@@ -40,7 +40,10 @@ class Literal(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Equation:
-    "평가 추적의 한 줄 v[out] = op(*args). args의 원소는 앞 줄의 변수 번호(int)나 Literal이다."
+    """평가 추적의 한 줄 v[out] = op(*args).
+
+    args의 원소는 앞 줄의 변수 번호(int)나 Literal이다.
+    """
 
     out: int
     op: str
@@ -49,30 +52,33 @@ class Equation:
 
 
 def check_constant(op, value):
-    "추적값이 아닌 인자 value가 연산 op의 상수로 쓸 수 있는 값(실수, 배열, 이 책의 값 타입)인지 확인한다."
-    allowed = (
-        numbers.Real,
-        np.ndarray,
-        jax.Array,
-        ComparesByValue,
-    )  # ComparesByValue는 아래에서 정의
+    """추적값이 아닌 인자 value가 연산 op의 상수로 쓸 수 있는 값
+    (실수, 배열, 이 책의 값 타입)인지 확인한다."""
+    # ComparesByValue는 아래에서 정의한다 (부를 때는 정의되어 있다)
+    allowed = (numbers.Real, np.ndarray, jax.Array, ComparesByValue)
     if isinstance(value, bool) or not isinstance(value, allowed):
         raise TypeError(
-            f"{op}: 미분할 수 없는 값 {value!r} ({type(value).__name__}). 숫자나 배열, 이 책의 값 타입만 받습니다."
+            f"{op}: 미분할 수 없는 값 {value!r} "
+            f"({type(value).__name__}). "
+            "숫자나 배열, 이 책의 값 타입만 받습니다."
         )
     return value
 
 
 class Trace:
-    """평가 추적(웽거트 리스트). 입력 줄(op == "input") 다음에 실행된 연산이 한 줄씩 쌓인다.
+    """평가 추적(웽거트 리스트). 입력 줄(op == "input") 다음에 실행된
+    연산이 한 줄씩 쌓인다.
 
-    trace_function(f, *args)가 만든다. 변수 번호는 1부터 센다: equations[i]가 v_{i+1}이다.
+    trace_function(f, *args)가 만든다. 변수 번호는 1부터 센다:
+    equations[i]가 v_{i+1}이다.
     """
 
     def __init__(self):
         self.equations = []
-        self.outputs = ()  # 출력마다 변수 번호, 입력과 상관없는 출력이면 Literal
-        self.output_is_tuple = False  # f가 튜플을 돌려주었는지 (출력이 하나뿐인 튜플도 튜플이다)
+        # 출력마다 변수 번호, 입력과 상관없는 출력이면 Literal
+        self.outputs = ()
+        # f가 튜플을 돌려주었는지 (출력이 하나뿐인 튜플도 튜플이다)
+        self.output_is_tuple = False
 
     def __len__(self):
         return len(self.equations)
@@ -82,7 +88,7 @@ class Trace:
         return self.equations[index - 1]
 
     def value_of(self, arg):
-        "줄의 인자 하나의 값: 변수 번호면 그 줄의 값, 상수(Literal)면 그 값"
+        "줄의 인자 하나의 값: 변수 번호면 그 줄의 값, Literal이면 그 값"
         return self[arg].value if isinstance(arg, int) else arg.value
 
     @property
@@ -98,13 +104,15 @@ class Trace:
         return self._append("input", (), value)
 
     def record(self, op, *args):
-        "args(Traced 또는 상수)에 op을 적용해 값을 계산하고, 그 연산을 한 줄로 적는다."
+        """args(Traced 또는 상수)에 op을 적용해 값을 계산하고, 그 연산을
+        한 줄로 적는다."""
         refs, values = [], []
         for arg in args:
             if isinstance(arg, Traced):
                 if arg.trace is not self:
                     raise ValueError(
-                        f"{op}: 다른 추적에서 온 값 v{arg.index}을 섞을 수 없습니다."
+                        f"{op}: 다른 추적에서 온 값 v{arg.index}을 "
+                        "섞을 수 없습니다."
                     )
                 refs.append(arg.index)
                 values.append(arg.value)
@@ -115,9 +123,11 @@ class Trace:
 
 
 class ComparesByValue:
-    """비교(<, <=, >, >=, ==, !=)와 bool을 값으로 하는 믹스인. 하위 클래스가 _plain_value()로 값을 알려 준다.
+    """비교(<, <=, >, >=, ==, !=)와 bool을 값으로 하는 믹스인.
+    하위 클래스가 _plain_value()로 값을 알려 준다.
 
-    비교는 미분할 수 있는 연산이 아니라 어느 연산을 실행할지 고르는 데만 쓰이므로 기록하지 않는다.
+    비교는 미분할 수 있는 연산이 아니라 어느 연산을 실행할지 고르는
+    데만 쓰이므로 기록하지 않는다.
     """
 
     __slots__ = ()
@@ -143,22 +153,25 @@ class ComparesByValue:
     def __bool__(self):
         return bool(self._plain_value())
 
-    __hash__ = (
-        object.__hash__
-    )  # __eq__를 정의해도 객체로서 dict/set에 넣을 수 있게
+    # __eq__를 정의해도 객체로서 dict/set에 넣을 수 있게
+    __hash__ = object.__hash__
 
 
 def plain_value(x):
-    "이 책의 값 타입이면 그 안의 숫자나 배열을, 아니면 x 그대로. 값이 다시 이 책의 타입이면(값 안의 값) 끝까지 꺼낸다."
+    """이 책의 값 타입이면 그 안의 숫자나 배열을, 아니면 x 그대로.
+
+    값이 다시 이 책의 타입이면(값 안의 값) 끝까지 꺼낸다.
+    """
     while isinstance(x, ComparesByValue):
         x = x._plain_value()
     return x
 
 
 class Traced(ComparesByValue, Overloaded):
-    """추적 중인 값: 진짜 값(value)과, 그 값을 만든 줄의 변수 번호(index).
+    """추적값: 진짜 값(value)과, 그 값을 만든 줄의 변수 번호(index).
 
-    연산은 값을 계산하고 추적에 기록한다. 비교(<, >, == 등)와 bool은 값으로 하고 기록하지 않는다.
+    연산은 값을 계산하고 평가 추적에 기록한다. 비교(<, >, == 등)와
+    bool은 값으로 하고 기록하지 않는다.
     """
 
     __slots__ = ("trace", "index", "value")
@@ -177,32 +190,29 @@ class Traced(ComparesByValue, Overloaded):
 
 
 def trace_function(f, *args):
-    "f(*args)를 실행하며 평가 추적을 기록해 돌려준다. f는 이 책의 sin, exp 등과 산술 연산자로 쓴 함수다."
+    """f(*args)를 실행하며 평가 추적을 기록해 돌려준다.
+
+    f는 이 책의 sin, exp 등과 산술 연산자로 쓴 함수다.
+    """
     trace = Trace()
     inputs = [trace.new_input(arg) for arg in args]
     result = f(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
+    name = getattr(f, "__name__", "f")
     refs = []
     for i, out in enumerate(outputs):
         if isinstance(out, Traced) and out.trace is trace:
             refs.append(out.index)
         else:  # 입력과 상관없는 출력은 상수로 적는다
-            refs.append(
-                Literal(
-                    check_constant(
-                        f"{getattr(f, '__name__', 'f')}의 출력 {i}번", out
-                    )
-                )
-            )
+            what = f"{name}의 출력 {i}번"
+            refs.append(Literal(check_constant(what, out)))
     trace.outputs = tuple(refs)
     trace.output_is_tuple = isinstance(result, tuple)
     return trace
 
 
-RUNNING_POINT = (
-    1.5,
-    0.5,
-)  # 길잡이 예제를 계산하는 점 (x1, x2): 3~5장이 함께 쓴다
+# 길잡이 예제를 계산하는 점 (x1, x2): 3~5장이 함께 쓴다
+RUNNING_POINT = (1.5, 0.5)
 
 
 def equation_expr(eq):
@@ -215,19 +225,20 @@ def equation_expr(eq):
 
 
 def trace_table(trace, input_names=None, digits=6):
-    "평가 추적을 마크다운 표(변수, 식, 값)로. 입력 이름은 input_names(기본 x1, x2, …)."
+    """평가 추적을 마크다운 표(변수, 식, 값)로.
+
+    입력 이름은 input_names(기본 x1, x2, …).
+    """
     names = input_names or [f"x{i + 1}" for i in range(len(trace.inputs))]
     rows = ["| 변수 | 식 | 값 |", "|---|---|---|"]
     for eq in trace.equations:
-        rhs = (
-            names[trace.inputs.index(eq.out)]
-            if eq.op == "input"
-            else to_text(equation_expr(eq))
-        )
+        if eq.op == "input":
+            rhs = names[trace.inputs.index(eq.out)]
+        else:
+            rhs = to_text(equation_expr(eq))
         mark = " (출력)" if eq.out in trace.outputs else ""
-        rows.append(
-            f"| $v_{{{eq.out}}}${mark} | `{rhs}` | {float(eq.value):.{digits}g} |"
-        )
+        value = f"{float(eq.value):.{digits}g}"
+        rows.append(f"| $v_{{{eq.out}}}${mark} | `{rhs}` | {value} |")
     return "\n".join(rows)
 
 
@@ -236,7 +247,10 @@ import numpy as np
 
 
 def live_variables(trace):
-    "출력을 계산하는 데 쓰인 변수 번호들의 집합 (출력에 닿지 않는 줄은 미분에도 쓰이지 않는다)"
+    """출력을 계산하는 데 쓰인 변수 번호들의 집합.
+
+    출력에 닿지 않는 줄은 미분에도 쓰이지 않는다.
+    """
     live = {out for out in trace.outputs if isinstance(out, int)}
     for eq in reversed(trace.equations):
         if eq.out in live:
@@ -257,7 +271,9 @@ def draw_trace(trace, ax=None, input_names=None, digits=4):
         level[eq.out] = 1 + max(
             (level[p] for p in parents[eq.out]), default=-1
         )
-    position = {}  # 단(depth)마다 한 열, 열 안에서는 부모들의 높이 평균이 높은 마디가 위로
+    # 단(depth)마다 한 열, 열 안에서는 부모들의 높이 평균이 높은 마디가
+    # 위로 간다
+    position = {}
     columns = [
         [v for v in level if level[v] == depth]
         for depth in range(max(level.values()) + 1)
@@ -306,10 +322,11 @@ def draw_trace(trace, ax=None, input_names=None, digits=4):
         )
     for eq in trace.equations:
         for p in parents[eq.out]:
-            skip = (
-                level[eq.out] - level[p] > 1
-            )  # 단을 건너뛰는 화살표는 휘어서 중간 마디를 피한다
-            ax.annotate(  # 화살표는 글상자보다 나중에 그려야(zorder) 상자 테두리에서 잘린다
+            # 단을 건너뛰는 화살표는 휘어서 중간 마디를 피한다
+            skip = level[eq.out] - level[p] > 1
+            # 화살표는 글상자보다 나중에 그려야(zorder) 상자 테두리에서
+            # 잘린다
+            ax.annotate(
                 "",
                 xy=position[eq.out],
                 xytext=position[p],
@@ -333,13 +350,16 @@ def draw_trace(trace, ax=None, input_names=None, digits=4):
 
 
 def replay(trace, *inputs):
-    """기록된 연산을 새 입력으로 다시 계산한다. 입력은 숫자, 배열, 기호식 등 PRIMITIVES가 받는 무엇이든 된다.
+    """기록된 연산을 새 입력으로 다시 계산한다. 입력은 숫자, 배열,
+    기호식 등 PRIMITIVES가 받는 무엇이든 된다.
 
-    제어 흐름은 기록할 때의 경로 그대로다: 경로가 같은 입력에서만 f와 같은 값을 낸다.
+    제어 흐름은 기록할 때의 경로 그대로다: 경로가 같은 입력에서만 f와
+    같은 값을 낸다.
     """
     if len(inputs) != len(trace.inputs):
         raise TypeError(
-            f"추적의 입력은 {len(trace.inputs)}개인데 {len(inputs)}개를 받았습니다."
+            f"평가 추적의 입력은 {len(trace.inputs)}개인데 "
+            f"{len(inputs)}개를 받았습니다."
         )
     value = dict(zip(trace.inputs, inputs))
     for eq in trace.equations:

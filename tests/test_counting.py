@@ -8,8 +8,8 @@ structurally linear (add's "pass the tangent on") costs nothing.
 
 from __future__ import annotations
 
-import functools
 import ast
+import functools
 import inspect
 import textwrap
 
@@ -163,9 +163,7 @@ def code_lines(code):
         for line in range(node.body[0].lineno, node.body[0].end_lineno + 1)
     }
     lines = textwrap.dedent(inspect.getsource(code)).splitlines()
-    return [
-        line for number, line in enumerate(lines, 1) if number not in docstrings and line.strip().partition("#")[0]
-    ]
+    return [line for number, line in enumerate(lines, 1) if number not in docstrings and line.strip().partition("#")[0]]
 
 
 def test_the_engine_cores_read_in_one_screen():

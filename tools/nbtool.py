@@ -51,7 +51,8 @@ except ModuleNotFoundError:
     except ModuleNotFoundError:
         raise ModuleNotFoundError(
             f"adbook을 {{ADBOOK_URL}}에서 설치하지 못했습니다. 위의 pip "
-            "메시지를 보고, 주소와 인터넷 연결을 확인하세요.") from None
+            "메시지를 보고, 주소와 인터넷 연결을 확인하세요."
+        ) from None
 adbook.setup_notebook()"""
 
 MODULE_HEADER = '''\
