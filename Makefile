@@ -53,8 +53,12 @@ lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다
 bench: $(BOOK_STAMP)  ## 6장 시간 재기 실험의 시간과 비를 장치, 버전과 함께 표로 출력합니다
 	$(BIN)/python tools/bench.py
 
-lab: $(BOOK_STAMP)  ## JupyterLab에서 노트북을 엽니다
-	$(BIN)/jupyter lab book/
+# --allow-root: 컨테이너처럼 root로 실행할 때도 열리게 합니다 (root가 아니면 아무 일도 하지 않습니다).
+# LAB_DIR과 LAB_ARGS는 테스트(tests/test_readers.py)가 임시 폴더와 포트를 주려고 씁니다.
+LAB_DIR ?= book
+LAB_ARGS ?=
+lab: $(BOOK_STAMP)  ## JupyterLab에서 노트북을 엽니다 (MyST를 그리는 jupyterlab-myst 포함)
+	$(BIN)/jupyter lab --allow-root $(LAB_ARGS) $(LAB_DIR)
 
 sync: $(BOOK_STAMP)  ## 장마다 #@save 셀을 adbook/의 모듈 하나로 모으고, 노트북 첫 셀(저장소 주소)을 맞춥니다
 	$(BIN)/python tools/nbtool.py sync
