@@ -105,7 +105,7 @@ def nonscalar(op, constant):
 
     constant: 인자마다 상수인지. 공짜: 상수끼리의 연산, 덧셈·뺄셈·부호
     바꾸기, 상수를 곱하기, 상수로 나누기. 값을 치름: 변수끼리의 곱셈,
-    변수로 나누기, 그리고 sin, exp 같은 기본 함수와 거듭제곱(이 책의 확장).
+    변수로 나누기, 그리고 sin, exp 같은 초등 함수와 거듭제곱(이 책의 확장).
     """
     if all(constant) or op in ("add", "sub", "neg"):
         return False

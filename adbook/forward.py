@@ -5,7 +5,7 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import DERIVATIVE_RULES, exp, Overloaded, PRIMITIVES, sin
-from adbook.trace import check_constant, ComparesByValue, plain_value
+from adbook.trace import check_constant, ComparesByValue, plain_value, Traced
 
 __all__ = [
     'JaxCheck',
@@ -127,7 +127,7 @@ def check_float_input(where, value):
 
 
 def check_jvp_arguments(primals, tangents):
-    "jvp의 인자 검사: 개수가 같은 튜플, 실수 값, 같은 모양."
+    "jvp의 인자 검사: 개수가 같은 튜플, 실수 값, 같은 모양과 dtype."
     for name, seq in (("primals", primals), ("tangents", tangents)):
         if not isinstance(seq, (tuple, list)):
             raise TypeError(
@@ -149,16 +149,32 @@ def check_jvp_arguments(primals, tangents):
                 f"jvp: tangents[{i}]의 모양 {t_shape}이 "
                 f"primals[{i}]의 모양 {p_shape}과 다릅니다."
             )
+        p_dtype = jnp.result_type(plain_value(p))
+        t_dtype = jnp.result_type(plain_value(t))
+        if t_dtype != p_dtype:  # jax.jvp처럼 dtype도 같아야 한다
+            raise TypeError(
+                f"jvp: tangents[{i}]의 dtype({t_dtype})이 "
+                f"primals[{i}]의 dtype({p_dtype})과 다릅니다."
+            )
 
 
 def check_scalar_outputs(name, out):
     "이 책의 야코비는 스칼라 출력(하나 또는 튜플)만 다룬다 (배열은 7장)."
-    for i, y in enumerate(out if isinstance(out, tuple) else (out,)):
-        shape = np.shape(plain_value(y))  # 리스트 같은 값의 모양도
+    is_tuple = isinstance(out, tuple)
+    for i, y in enumerate(out if is_tuple else (out,)):
+        which = f"출력 {i}" if is_tuple else "출력"
+        if isinstance(y, (tuple, list)):  # 튜플 안의 튜플, 리스트
+            raise ValueError(
+                f"{name}: 이 책의 {name}는 스칼라 출력이나 스칼라의 "
+                f"튜플만 받습니다. {which}이 {type(y).__name__}입니다"
+                f"(모양 ({len(y)},))."
+            )
+        check_constant(f"{name}의 {which}", y)  # 숫자가 아닌 값
+        shape = np.shape(plain_value(y))
         if shape != ():
             raise ValueError(
                 f"{name}: 이 책의 {name}는 스칼라 출력만 받습니다. "
-                f"출력 {i}의 모양: {shape}"
+                f"{which}의 모양: {shape}"
             )
 
 
@@ -217,10 +233,10 @@ def jacobian_forward(f, xs, directions=None):
     tangents = [directions[:, k] for k in range(K)]  # 입력 k의 접선 벡터
     tag = object()
     out = f(*(Dual(x, t, tag) for x, t in zip(xs, tangents)))
+    check_scalar_outputs("jacobian_forward", out)
 
     def row(y):  # 입력과 상관없는 출력의 행은 0
         check_own_dual("jacobian_forward", y, tag)
-        check_scalar_outputs("jacobian_forward", y)
         if isinstance(y, Dual):
             return y.tangent
         return np.zeros(len(directions))
@@ -343,19 +359,21 @@ def split_by_size(counts, K):
     return S, T
 
 
+import operator
+
 import jax.numpy as jnp
 
 
 def normalize_argnums(name, argnums, n_args):
     "argnums(정수나 정수 튜플)를 정수 튜플로. 잘못되면 무엇인지 말한다."
-    nums = (argnums,) if isinstance(argnums, int) else argnums
-    if not isinstance(nums, (tuple, list)) or not all(
-        isinstance(k, int) for k in nums
-    ):
+    single = not isinstance(argnums, (tuple, list))
+    try:  # np.int64처럼 정수로 쓸 수 있는 값이면 받는다 (JAX처럼)
+        nums = tuple(map(operator.index, [argnums] if single else argnums))
+    except TypeError:
         raise TypeError(
             f"{name}: argnums는 정수나 정수 튜플이어야 합니다. "
             f"받은 값: {argnums!r}"
-        )
+        ) from None
     if not nums:
         raise ValueError(f"{name}: argnums가 비어 있습니다.")
     if any(not -n_args <= k < n_args for k in nums):
@@ -387,6 +405,12 @@ def restrict_args(f, args, nums):
 def check_scalar_inputs(name, xs, nums):
     "미분할 인자는 실수 스칼라여야 한다 (배열 인자는 7장)."
     for k, x in zip(nums, xs):
+        if isinstance(x, (Dual, Traced)):  # 바깥 jvp나 추적의 값
+            raise NotImplementedError(
+                f"{name}: 인자 {k}에 바깥 변환의 값"
+                f"({type(x).__name__})이 들어왔습니다. 야코비 안의 "
+                "야코비(중첩)는 8장에서 다룹니다."
+            )
         check_float_input(f"{name}: 인자 {k}", x)
         shape = jnp.shape(plain_value(x))
         if shape != ():
@@ -420,6 +444,7 @@ def jacfwd(f, argnums=0):
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacfwd", xs, nums)
         rows = jacobian_forward(g, xs)
-        return jax_structure(rows, len(xs), isinstance(argnums, int))
+        single = not isinstance(argnums, (tuple, list))
+        return jax_structure(rows, len(xs), single)
 
     return jacobian

@@ -99,13 +99,19 @@ def check_foreign_output(name, value):
 
 
 def check_scalar_output(out):
-    "grad는 스칼라 하나를 돌려주는 함수만 미분한다 (출력 쪽 수반이 1)."
+    "grad는 실수 스칼라 하나를 돌려주는 함수만 미분한다 (출력 쪽 수반 1)."
     if isinstance(out, tuple):
         kind = "튜플"
     elif jnp.shape(plain_value(out)) != ():
         kind = f"모양 {jnp.shape(plain_value(out))}"
     else:
-        return
+        dtype = jnp.result_type(plain_value(out))
+        if jnp.issubdtype(dtype, jnp.floating):
+            return
+        raise TypeError(  # jax.grad처럼 정수 출력은 받지 않는다
+            f"grad는 실수(float) 출력만 미분합니다. 받은 출력: {out!r} "
+            f"(dtype {dtype}). 정수 출력이면 vjp를 쓰세요."
+        )
     raise TypeError(
         "grad는 스칼라를 돌려주는 함수만 미분합니다(출력이 여럿이면 "
         f"vjp를 쓰세요). 받은 출력: {kind}"
@@ -157,7 +163,8 @@ def grad(f, argnums=0):
         out, vjp_fn = vjp(g, *xs)
         check_scalar_output(out)
         adjoints = vjp_fn(filled_like(out, 1.0))
-        return adjoints[0] if isinstance(argnums, int) else adjoints
+        single = not isinstance(argnums, (tuple, list))
+        return adjoints[0] if single else adjoints
 
     return gradient
 
@@ -177,8 +184,9 @@ def jacobian_reverse(f, xs, directions=None):
     for i in trace.outputs:  # 다른 변환의 값이 출력이면 오류 (8장)
         if isinstance(i, Literal):
             check_foreign_output("jacobian_reverse", i.value)
-    values = [trace.value_of(i) for i in trace.outputs]
-    check_scalar_outputs("jacobian_reverse", tuple(values))
+    values = tuple(trace.value_of(i) for i in trace.outputs)
+    one = values if trace.output_is_tuple else values[0]
+    check_scalar_outputs("jacobian_reverse", one)
     D = len(trace.outputs)
     directions = np.eye(D) if directions is None else directions
     # 출력 d의 수반 벡터: 방향마다 성분 하나
@@ -200,7 +208,8 @@ def jacrev(f, argnums=0):
         g, xs = restrict_args(f, args, nums)
         check_scalar_inputs("jacrev", xs, nums)
         rows = jacobian_reverse(g, xs)
-        return jax_structure(rows, len(xs), isinstance(argnums, int))
+        single = not isinstance(argnums, (tuple, list))
+        return jax_structure(rows, len(xs), single)
 
     return jacobian
 

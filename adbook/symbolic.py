@@ -21,6 +21,7 @@ __all__ = [
     'to_text',
     'tree_size',
     'dag_size',
+    'power',
     'PRIMITIVES',
     'evaluate',
     'DERIVATIVE_RULES',
@@ -161,9 +162,28 @@ class Overloaded:
     def __rmatmul__(self, other):
         self._unsupported("@")
 
+    # float(x), int(x), round(x)와 math.sin(x)처럼 값을 파이썬 수로
+    # 바꾸면 미분이 끊기므로 이것도 오류로 알린다.
+    def _not_a_number(self, name):
+        raise TypeError(
+            f"{name}: {type(self).__name__}를 파이썬 수로 바꾸면 미분이 "
+            "끊깁니다. math 대신 이 책의 sin, exp 등을 쓰세요."
+        )
+
+    def __float__(self):
+        self._not_a_number("float()")
+
+    def __int__(self):
+        self._not_a_number("int()")
+
+    def __round__(self, ndigits=None):
+        self._not_a_number("round()")
+
 
 import numbers
 import weakref
+
+import numpy as np
 
 
 class Expr(Overloaded):
@@ -173,6 +193,12 @@ class Expr(Overloaded):
     op: "const"(payload = 값), "var"(payload = 이름), 또는
     Overloaded의 연산 이름. 만들 때는 const, var와 연산자를 쓴다:
     x = var("x"); e = 3 * sin(x) + x ** 2
+
+    비교: 식끼리의 ==, !=는 같은 객체인지(is)를 보고, 해시 콘싱 덕분에
+    이는 같은 식인지와 같다. 해시 콘싱의 표가 키 (op, args, payload)를
+    찾을 때 식끼리 ==로 비교하므로 이 비교는 오류를 내면 안 된다. 식과
+    숫자나 배열의 ==, !=와 <, <=, >, >=, bool은 변수의 값을 알아야
+    정해지므로 TypeError를 낸다.
     """
 
     __slots__ = ("op", "args", "payload", "__weakref__")
@@ -192,13 +218,25 @@ class Expr(Overloaded):
         return cls(op, tuple(as_expr(arg) for arg in args))
 
     def _compare(self, other):
+        shown = other if isinstance(other, Expr) else repr(other)
         raise TypeError(
-            f"기호식 {self}의 크기는 비교할 수 없습니다: 변수에 값이 "
+            f"기호식을 비교할 수 없습니다({self}, {shown}): 변수에 값이 "
             "없으니 참/거짓이 정해지지 않습니다. 입력값에 따라 갈리는 "
             "if/while은 기호식 하나로 나타낼 수 없습니다."
         )
 
     __lt__ = __le__ = __gt__ = __ge__ = _compare
+
+    def __eq__(self, other):
+        if not isinstance(other, Expr):
+            self._compare(other)  # TypeError
+        return self is other  # 해시 콘싱: 같은 식이면 같은 객체
+
+    def __ne__(self, other):
+        return not self == other
+
+    # __eq__를 정의해도 dict의 키, set의 원소로 쓸 수 있게
+    __hash__ = object.__hash__
 
     def __bool__(self):
         raise TypeError(
@@ -213,13 +251,25 @@ class Expr(Overloaded):
 
 
 def const(value):
-    "상수 마디. value는 실수(int, float)여야 한다."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            "기호식의 상수는 실수여야 합니다. "
-            f"받은 값: {value!r} ({type(value).__name__})"
-        )
-    return Expr("const", payload=float(value))
+    "상수 마디. value는 실수(int, float)나 실수 0차원 배열이어야 한다."
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Expr("const", payload=float(value))
+    dtype = getattr(value, "dtype", None)
+    shape = getattr(value, "shape", None)
+    real = dtype is not None and (
+        np.issubdtype(dtype, np.floating)
+        or np.issubdtype(dtype, np.integer)
+    )
+    if real and shape == ():  # np.array(2.0), jnp.sqrt(2.0) 등
+        return Expr("const", payload=float(value))
+    if shape is not None:
+        got = f"모양 {shape}, 자료형 {dtype}인 {type(value).__name__}"
+    else:
+        got = f"{value!r} ({type(value).__name__})"
+    raise TypeError(
+        "기호식의 상수는 실수나 실수 0차원 배열이어야 합니다. "
+        f"받은 값: {got}"
+    )
 
 
 def var(name):
@@ -319,14 +369,29 @@ def dag_size(*roots):
     return len(postorder(*roots))
 
 
+import numbers
 import operator
+
+
+def power(x, y):
+    """x ** y. 파이썬 실수끼리라면 음수 밑의 정수가 아닌 거듭제곱은
+    복소수가 되므로(파이썬의 규칙), 조용히 복소수를 내는 대신 오류를
+    낸다. 배열과 JAX 값은 JAX처럼 nan을 준다."""
+    reals = isinstance(x, numbers.Real) and isinstance(y, numbers.Real)
+    if reals and x < 0 and not float(y).is_integer():
+        raise ValueError(
+            f"pow({x!r}, {y!r}): 음수 밑의 정수가 아닌 거듭제곱은 "
+            "실수가 아닙니다 (JAX의 배열이라면 nan)"
+        )
+    return x**y
+
 
 PRIMITIVES = {
     "add": operator.add,
     "sub": operator.sub,
     "mul": operator.mul,
     "div": operator.truediv,
-    "pow": operator.pow,
+    "pow": power,
     "neg": operator.neg,
     "sin": sin,
     "cos": cos,
@@ -548,7 +613,11 @@ def newton_sqrt(a, steps=None, rtol=1e-12):
     있다), 정수이면 정확히 steps번 되풀이한다. 시작값 (1 + a)/2는 √a
     이상이므로 y는 위에서 √a로 내려간다.
     """
-    if isinstance(a, numbers.Real) and not a > 0:
+    try:  # 숫자, 이원수, 추적값: 값으로 a > 0을 본다
+        bad = not a > 0
+    except TypeError:  # 기호식이나 jit의 추적값은 값을 모른다
+        bad = False
+    if bad:
         raise ValueError(
             f"newton_sqrt는 a > 0에서만 씁니다. 받은 값: {a!r}"
         )

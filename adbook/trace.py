@@ -242,10 +242,6 @@ def trace_table(trace, input_names=None, digits=6):
     return "\n".join(rows)
 
 
-import matplotlib.pyplot as plt
-import numpy as np
-
-
 def live_variables(trace):
     """출력을 계산하는 데 쓰인 변수 번호들의 집합.
 
@@ -256,6 +252,10 @@ def live_variables(trace):
         if eq.out in live:
             live.update(a for a in eq.args if isinstance(a, int))
     return live
+
+
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def draw_trace(trace, ax=None, input_names=None, digits=4):

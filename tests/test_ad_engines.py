@@ -344,3 +344,129 @@ def test_bad_input_gets_a_clear_error(what, call, error, words):
     message = str(info.value)
     for word in words:
         assert word in message, (word, message)
+
+
+# --------------------------------------------------------------------------- review C: outputs, nesting, dtypes
+
+
+def _nested_output(x):
+    return (x, x), x
+
+
+BAD_OUTPUTS_AND_NESTING = [
+    # jacobian_forward used to return a row of zeros for anything that was not a Dual
+    ("jacfwd of a tuple inside the output tuple", lambda: jacfwd(_nested_output)(1.0), ValueError, ["출력 0", "tuple"]),
+    (
+        "jacfwd of a one-element tuple holding a tuple",
+        lambda: jacfwd(lambda x, y: ((x * y, x),), (0, 1))(2.0, 3.0),
+        ValueError,
+        ["출력 0", "tuple"],
+    ),
+    (
+        "jacfwd of a dict output",
+        lambda: jacfwd(lambda x: {"a": x})(1.0),
+        TypeError,
+        ["jacobian_forward의 출력", "dict"],
+    ),
+    ("jacfwd of a None output", lambda: jacfwd(lambda x: None)(1.0), TypeError, ["jacobian_forward의 출력", "None"]),
+    ("jacfwd of a str output", lambda: jacfwd(lambda x: "abc")(1.0), TypeError, ["jacobian_forward의 출력", "str"]),
+    ("jacfwd of a bool output", lambda: jacfwd(lambda x: x > 0)(1.0), TypeError, ["jacobian_forward의 출력", "bool"]),
+    (
+        "jacobian_forward of a None inside the output tuple",
+        lambda: jacobian_forward(lambda a: (a, None), (1.0,)),
+        TypeError,
+        ["출력 1", "None"],
+    ),
+    ("jacrev of a tuple inside the output tuple", lambda: jacrev(_nested_output)(1.0), TypeError, ["tuple"]),
+    # a Jacobian inside a Jacobian is chapter 8's; until then a clear error, not "'Dual' object is not subscriptable"
+    ("jacfwd of jacrev", lambda: jacfwd(jacrev(sin))(1.0), NotImplementedError, ["jacrev", "Dual", "8장"]),
+    ("jacrev of jacfwd", lambda: jacrev(jacfwd(sin))(1.0), NotImplementedError, ["jacfwd", "Traced", "8장"]),
+    ("jacfwd of jacfwd", lambda: jacfwd(jacfwd(sin))(1.0), NotImplementedError, ["jacfwd", "Dual", "8장"]),
+    ("jacrev of jacrev", lambda: jacrev(jacrev(sin))(1.0), NotImplementedError, ["jacrev", "Traced", "8장"]),
+    ("grad of jacfwd", lambda: grad(jacfwd(sin))(1.0), NotImplementedError, ["jacfwd", "Traced", "8장"]),
+    # as jax.jvp: the tangent's dtype must equal the primal's
+    (
+        "jvp, float32 tangent on a float64 primal",
+        lambda: jvp(sin, (1.0,), (np.float32(1.0),)),
+        TypeError,
+        ["tangents[0]", "float32", "float64"],
+    ),
+    (
+        "jvp, float64 tangent on a float32 primal",
+        lambda: jvp(sin, (np.float32(1.0),), (1.0,)),
+        TypeError,
+        ["tangents[0]", "float64", "float32"],
+    ),
+    (
+        "jvp, float32 array tangent on a float64 array primal",
+        lambda: jvp(sin, (jnp.ones(3),), (jnp.ones(3, jnp.float32),)),
+        TypeError,
+        ["float32", "float64"],
+    ),
+    # as jax.grad: an integer output is refused
+    ("grad of an int output", lambda: grad(lambda x: 3)(1.0), TypeError, ["grad", "실수", "int64"]),
+    ("argnums that is a string", lambda: grad(running_example, argnums="0")(1.5, 0.5), TypeError, ["argnums", "'0'"]),
+    ("argnums None", lambda: grad(running_example, argnums=None)(1.5, 0.5), TypeError, ["argnums", "None"]),
+]
+
+
+@pytest.mark.parametrize(
+    "what, call, error, words", BAD_OUTPUTS_AND_NESTING, ids=[case[0] for case in BAD_OUTPUTS_AND_NESTING]
+)
+def test_bad_outputs_nesting_and_dtypes_get_a_clear_error(what, call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_jacobian_forward_of_a_single_list_output_does_not_name_output_0():
+    "A list is one output, not output 0 of a tuple: the message says what it is."
+    with pytest.raises(ValueError) as info:
+        jacobian_forward(lambda a, b: [a * b, a + b], (1.0, 2.0))
+    message = str(info.value)
+    assert "list" in message and "출력 0" not in message, message
+
+
+def test_jax_refuses_what_we_refuse():
+    "The dtype and integer-output rules above are JAX's: check that JAX refuses the same calls."
+    with pytest.raises(TypeError):
+        jax.jvp(jnp.sin, (1.0,), (np.float32(1.0),))
+    with pytest.raises(TypeError):
+        jax.grad(lambda x: 3)(1.0)
+
+
+def test_matching_float32_primal_and_tangent_work_as_in_jax():
+    x, t = np.float32(0.5), np.float32(1.0)
+    ours = jvp(sin, (x,), (t,))
+    theirs = jax.jvp(jnp.sin, (x,), (t,))
+    assert jnp.result_type(ours[1]) == jnp.result_type(theirs[1]) == jnp.float32
+    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(theirs, float), rtol=1e-6)
+
+
+def test_numpy_integer_argnums_are_accepted_as_in_jax():
+    "argnums=np.int64(k) is an integer (operator.index), as in jax.grad and jax.jacfwd: a bare result."
+    for k in (np.int64(0), np.int32(1)):
+        ours, theirs = grad(running_example, k)(*RUNNING_POINT), jax.grad(running_example, k)(*RUNNING_POINT)
+        assert jax.tree_util.tree_structure(ours) == jax.tree_util.tree_structure(theirs)
+        close(ours, theirs)
+        ours, theirs = jacfwd(running_example, k)(*RUNNING_POINT), jax.jacfwd(running_example, k)(*RUNNING_POINT)
+        assert jax.tree_util.tree_structure(ours) == jax.tree_util.tree_structure(theirs)
+        close(ours, theirs)
+        # jax.jacrev (0.10) does not turn np.int64 into an int and returns a 1-tuple; ours follows jax.grad
+        close(jacrev(running_example, k)(*RUNNING_POINT), jax.jacrev(running_example, int(k))(*RUNNING_POINT))
+    mixed = grad(running_example, (np.int64(0), 1))(*RUNNING_POINT)
+    close(mixed, jax.grad(running_example, (0, 1))(*RUNNING_POINT))
+
+
+def test_if_and_while_functions_under_jvp_match_jax():
+    from adbook import newton_sqrt
+
+    def piecewise(x):
+        if x > 0:
+            return x * sin(x)
+        return x**2.0
+
+    for f, x0 in [(newton_sqrt, 2.0), (newton_sqrt, 100.0), (piecewise, 2.0), (piecewise, -1.0)]:
+        close(jvp(f, (x0,), (1.0,)), jax.jvp(f, (x0,), (1.0,)))

@@ -151,10 +151,18 @@ def test_equal_expressions_are_one_object():
         (lambda: newton_sqrt(var("a")), TypeError, ["비교", "if/while"]),
         (lambda: steps_needed(-1.0), ValueError, ["a > 0", "-1.0"]),
         (lambda: newton_sqrt(0.0), ValueError, ["a > 0", "0.0"]),
+        # 파이썬 실수끼리의 음수 밑, 정수가 아닌 지수: 복소수 대신 오류
+        (lambda: evaluate(var("x") ** 0.5, {"x": -4.0}), ValueError, ["pow(-4.0, 0.5)", "실수"]),
     ],
 )
 def test_bad_input_to_the_expression_tree_is_named(action, error, words):
     assert_error_names(action, error, words)
+
+
+def test_pow_of_arrays_gives_nan_as_jax_does_and_integer_exponents_work():
+    x = var("x")
+    assert np.isnan(evaluate(x**0.5, {"x": jax.numpy.array(-4.0)}))
+    assert evaluate(x**2.0, {"x": -3.0}) == 9.0 and evaluate(x**-1.0, {"x": -2.0}) == -0.5
 
 
 def assert_error_names(action, error, words):
@@ -218,6 +226,11 @@ def test_constants_become_literals():
         (lambda: trace_function(lambda x: "3", 1.0), TypeError, ["출력 0번", "str"]),
         (lambda: trace_function(lambda x: (x, None), 1.0), TypeError, ["출력 1번", "NoneType"]),
         (lambda: replay(trace_function(running_example, 1.0, 2.0), 1.0), TypeError, ["2개", "1개"]),
+        (lambda: trace_function(lambda x: x**1.5, -2.0), ValueError, ["pow(-2.0, 1.5)", "실수"]),
+        # 값을 아는 추적값이면 newton_sqrt가 a > 0을 확인한다 (전에는 끝없이 돌았다)
+        (lambda: trace_function(newton_sqrt, -2.0), ValueError, ["a > 0", "-2.0"]),
+        (lambda: trace_function(lambda x: math.sin(x), 1.0), TypeError, ["float()", "Traced", "미분이 끊깁니다"]),
+        (lambda: trace_function(lambda x: int(x), 1.0), TypeError, ["int()", "Traced"]),
     ],
 )
 def test_bad_input_to_the_tracer_is_named(action, error, words):
