@@ -138,6 +138,10 @@ async () => {
       img.decode().then(() => [img.currentSrc || img.src, img.naturalWidth > 0],
                         () => [img.currentSrc || img.src, false])));
   const text = document.body.innerText;
+  // Widths are measured with every folded block open (solutions, hidden inputs), as a reader sees
+  // them after a click; a closed block has no width and could not fail.
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
   return {
     mathjaxLoaded: !!(window.MathJax && MathJax.version),
     mathNodes: document.querySelectorAll("span.math, div.math").length,
@@ -151,6 +155,10 @@ async () => {
     scrollingBlocks: [...document.querySelectorAll("article pre")]
         .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
         .map(pre => pre.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "").slice(0, 100)),
+    wideMath: [...document.querySelectorAll("article mjx-container[display='true']")]
+        .filter(m => m.scrollWidth > m.clientWidth + 1)
+        .map(m => (m.getAttribute("aria-label") || m.textContent).slice(0, 100)),
+    splitStreams: document.querySelectorAll(".cell_output > .output.stream + .output.stream").length,
     wideTables: [...document.querySelectorAll("article table")]
         .filter(t => t.getBoundingClientRect().width > t.closest("article").clientWidth + 1)
         .map(t => t.innerText.slice(0, 100)),
@@ -247,13 +255,21 @@ def test_page_shows_no_error_output(browser, server, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_code_and_tables_fit_without_scrolling(browser, server, name):
-    """At a 1280-px window no code or output block scrolls sideways and no table is wider than the
-    page (the notebooks' code is formatted at 75 columns; printed lines are kept to that width)."""
+    """At a 1280-px window no code or output block scrolls sideways, folded ones opened, and no table
+    or displayed equation is wider than the page (the notebooks' code is formatted at 75 columns;
+    printed lines are kept to that width)."""
     report = _report(browser, server, name)
     assert not report["scrollingBlocks"], (
         f"blocks that scroll sideways (longest line of each): {report['scrollingBlocks']}"
     )
     assert not report["wideTables"], f"tables wider than the page: {report['wideTables']}"
+    assert not report["wideMath"], f"display math wider than the page: {report['wideMath']}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_shows_one_box_per_printed_output(browser, server, name):
+    """What one cell prints is one grey box, not one box per print call (nb_merge_streams)."""
+    assert _report(browser, server, name)["splitStreams"] == 0
 
 
 @pytest.mark.parametrize("name", PAGES)
