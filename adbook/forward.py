@@ -13,6 +13,7 @@ __all__ = [
     'check_float_input',
     'check_jvp_arguments',
     'check_scalar_outputs',
+    'check_not_nested',
     'check_own_dual',
     'filled_like',
     'split_dual',
@@ -178,6 +179,15 @@ def check_scalar_outputs(name, out):
             )
 
 
+def check_not_nested(name, value):
+    "안쪽 야코비가 바깥 jvp나 추적의 값을 붙잡아 쓰면 오류 (중첩은 8장)"
+    if isinstance(value, (Dual, Traced)):
+        raise NotImplementedError(
+            f"{name}: 바깥 변환의 값({type(value).__name__})을 붙잡아 "
+            "썼습니다. 야코비 안의 야코비(중첩)는 8장에서 다룹니다."
+        )
+
+
 def check_own_dual(name, y, tag):
     "다른 jvp나 추적에서 온 값이 출력이면 틀린 값 대신 오류를 낸다."
     if isinstance(y, ComparesByValue) and not (
@@ -238,6 +248,7 @@ def jacobian_forward(f, xs, directions=None):
     def row(y):  # 입력과 상관없는 출력의 행은 0
         check_own_dual("jacobian_forward", y, tag)
         if isinstance(y, Dual):
+            check_not_nested("jacobian_forward", y.tangent)
             return y.tangent
         return np.zeros(len(directions))
 

@@ -8,6 +8,7 @@ from adbook.symbolic import DERIVATIVE_RULES
 from adbook.trace import ComparesByValue, Literal, plain_value, trace_function
 from adbook.forward import (
     check_float_input,
+    check_not_nested,
     check_scalar_inputs,
     check_scalar_outputs,
     filled_like,
@@ -196,6 +197,8 @@ def jacobian_reverse(f, xs, directions=None):
     columns = [
         adjoint[i] if i in adjoint else np.zeros(m) for i in trace.inputs
     ]
+    for column in columns:
+        check_not_nested("jacobian_reverse", column)
     rows = tuple([column[j] for column in columns] for j in range(m))
     return rows if trace.output_is_tuple else rows[0]
 

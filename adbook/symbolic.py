@@ -162,6 +162,9 @@ class Overloaded:
     def __rmatmul__(self, other):
         self._unsupported("@")
 
+    def __getitem__(self, index):
+        self._unsupported("인덱싱 [] (배열은 7장)")
+
     # float(x), int(x), round(x)와 math.sin(x)처럼 값을 파이썬 수로
     # 바꾸면 미분이 끊기므로 이것도 오류로 알린다.
     def _not_a_number(self, name):

@@ -384,6 +384,25 @@ BAD_OUTPUTS_AND_NESTING = [
     ("jacfwd of jacfwd", lambda: jacfwd(jacfwd(sin))(1.0), NotImplementedError, ["jacfwd", "Dual", "8장"]),
     ("jacrev of jacrev", lambda: jacrev(jacrev(sin))(1.0), NotImplementedError, ["jacrev", "Traced", "8장"]),
     ("grad of jacfwd", lambda: grad(jacfwd(sin))(1.0), NotImplementedError, ["jacfwd", "Traced", "8장"]),
+    # the inner Jacobian captures the outer variable instead of taking it as an argument
+    (
+        "jacfwd of a jacrev that captures x",
+        lambda: jacfwd(lambda x: x * jacrev(lambda y: y * x)(1.0))(1.5),
+        NotImplementedError,
+        ["jacobian_reverse", "Dual", "8장"],
+    ),
+    (
+        "jacrev of a jacfwd that captures x",
+        lambda: jacrev(lambda x: x * jacfwd(lambda y: y * x)(1.0))(1.5),
+        NotImplementedError,
+        ["jacobian_forward", "Traced", "8장"],
+    ),
+    (
+        "grad of a jacfwd that captures x",
+        lambda: grad(lambda x: x * jacfwd(lambda y: y * x)(1.0))(1.5),
+        NotImplementedError,
+        ["jacobian_forward", "Traced", "8장"],
+    ),
     # as jax.jvp: the tangent's dtype must equal the primal's
     (
         "jvp, float32 tangent on a float64 primal",
