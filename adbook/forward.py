@@ -5,10 +5,18 @@ edit the chapter that teaches the code, then run `make sync`.
 """
 
 from adbook.symbolic import DERIVATIVE_RULES, exp, Overloaded, PRIMITIVES, sin
-from adbook.trace import check_constant, ComparesByValue, plain_value, Traced
+from adbook.trace import (
+    broadcast_operands,
+    check_constant,
+    ComparesByValue,
+    OPS,
+    plain_value,
+    Traced,
+)
 
 __all__ = [
     'JaxCheck',
+    'JVP_RULES',
     'Dual',
     'check_float_input',
     'check_jvp_arguments',
@@ -60,8 +68,13 @@ class JaxCheck:
         self.count += 1
 
 
+import collections
 import functools
 import operator
+
+# 연산 이름 → 전진 모드 규칙: 2장의 표 위에 7장이 배열 연산의 규칙을
+# 더할 빈 표를 겹친다 (3장의 OPS와 같은 짜임)
+JVP_RULES = collections.ChainMap({}, DERIVATIVE_RULES)
 
 
 class Dual(ComparesByValue, Overloaded):
@@ -76,9 +89,9 @@ class Dual(ComparesByValue, Overloaded):
     def __init__(self, primal, tangent, tag=None):
         self.primal, self.tangent, self.tag = primal, tangent, tag
 
-    def _apply(self, op, *args):
-        duals = [a for a in args if isinstance(a, Dual)]
-        if any(d.tag is not self.tag for d in duals):
+    def _apply(self, op, *args, **params):
+        args = broadcast_operands(op, args)  # 모양이 다르면 (7장)
+        if any(a.tag is not self.tag for a in args if isinstance(a, Dual)):
             raise NotImplementedError(
                 f"{op}: 서로 다른 jvp의 이원수가 만났습니다 "
                 "(중첩된 jvp는 8장에서)"
@@ -87,11 +100,11 @@ class Dual(ComparesByValue, Overloaded):
             a.primal if isinstance(a, Dual) else check_constant(op, a)
             for a in args
         ]
-        out = PRIMITIVES[op](*primals)
+        out = OPS[op](*primals, **params)
         # 이원수 인자 a마다 dz의 몫 (∂z/∂a)·da. 상수 인자는 건너뛴다.
         terms = [
-            rule(a.tangent, out, *primals)
-            for rule, a in zip(DERIVATIVE_RULES[op], args)
+            rule(a.tangent, out, *primals, **params)
+            for rule, a in zip(JVP_RULES[op], args)
             if isinstance(a, Dual)
         ]
         return Dual(out, functools.reduce(operator.add, terms), self.tag)

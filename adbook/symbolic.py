@@ -157,13 +157,13 @@ class Overloaded:
         self._unsupported("//")
 
     def __matmul__(self, other):
-        self._unsupported("@")
+        self._unsupported("@ (행렬 곱은 7장의 matmul(a, b))")
 
     def __rmatmul__(self, other):
-        self._unsupported("@")
+        self._unsupported("@ (행렬 곱은 7장의 matmul(a, b))")
 
     def __getitem__(self, index):
-        self._unsupported("인덱싱 [] (배열은 7장)")
+        self._unsupported("인덱싱 []")
 
     # float(x), int(x), round(x)와 math.sin(x)처럼 값을 파이썬 수로
     # 바꾸면 미분이 끊기므로 이것도 오류로 알린다.

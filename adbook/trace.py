@@ -14,6 +14,8 @@ __all__ = [
     'ComparesByValue',
     'plain_value',
     'Traced',
+    'OPS',
+    'broadcast_operands',
     'trace_function',
     'RUNNING_POINT',
     'equation_expr',
@@ -40,15 +42,18 @@ class Literal(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Equation:
-    """평가 추적의 한 줄 v[out] = op(*args).
+    """평가 추적의 한 줄 v[out] = op(*args, **params).
 
-    args의 원소는 앞 줄의 변수 번호(int)나 Literal이다.
+    args의 원소는 앞 줄의 변수 번호(int)나 Literal이다. params는 연산의
+    미분하지 않는 설정이다(7장 배열 연산의 축, 모양). 스칼라 연산은 빈
+    dict.
     """
 
     out: int
     op: str
     args: tuple
     value: Any
+    params: dict = dataclasses.field(default_factory=dict)
 
 
 def check_constant(op, value):
@@ -95,17 +100,19 @@ class Trace:
     def inputs(self):
         return tuple(eq.out for eq in self.equations if eq.op == "input")
 
-    def _append(self, op, args, value):
-        eq = Equation(len(self.equations) + 1, op, args, value)
+    def _append(self, op, args, value, params=None):
+        number = len(self.equations) + 1
+        eq = Equation(number, op, args, value, params or {})
         self.equations.append(eq)
         return Traced(self, eq.out, value)
 
     def new_input(self, value):
         return self._append("input", (), value)
 
-    def record(self, op, *args):
+    def record(self, op, *args, **params):
         """args(Traced 또는 상수)에 op을 적용해 값을 계산하고, 그 연산을
         한 줄로 적는다."""
+        args = broadcast_operands(op, args)  # 모양이 다르면 (7장)
         refs, values = [], []
         for arg in args:
             if isinstance(arg, Traced):
@@ -119,7 +126,8 @@ class Trace:
             else:
                 refs.append(Literal(check_constant(op, arg)))
                 values.append(arg)
-        return self._append(op, tuple(refs), PRIMITIVES[op](*values))
+        value = OPS[op](*values, **params)
+        return self._append(op, tuple(refs), value, params)
 
 
 class ComparesByValue:
@@ -179,14 +187,43 @@ class Traced(ComparesByValue, Overloaded):
     def __init__(self, trace, index, value):
         self.trace, self.index, self.value = trace, index, value
 
-    def _apply(self, op, *args):
-        return self.trace.record(op, *args)
+    def _apply(self, op, *args, **params):
+        return self.trace.record(op, *args, **params)
 
     def _plain_value(self):
         return self.value
 
     def __repr__(self):
         return f"Traced(v{self.index} = {self.value!r})"
+
+
+import collections
+
+# 연산 이름 → 계산: 2장의 PRIMITIVES 위에 빈 표를 겹친다.
+# 7장이 배열 연산을 여기(OPS.maps[0])에 더한다. 2장의 표는 그대로다.
+OPS = collections.ChainMap({}, PRIMITIVES)
+
+
+def broadcast_operands(op, args):
+    """원소별 연산 op(2장의 PRIMITIVES)의 인자 가운데 모양이 결과와 다른
+    이 책의 값을 먼저 broadcast_to 연산으로 늘린다. 늘리는 일도 한 줄로
+    기록되어 미분된다 (7장). 모양이 모두 같으면 args 그대로다."""
+    shapes = [np.shape(plain_value(a)) for a in args]
+    if op not in PRIMITIVES or len(set(shapes)) <= 1:
+        return args
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"{op}: 인자들의 모양이 브로드캐스팅되지 않습니다: "
+            + ", ".join(map(str, shapes))
+        ) from None
+    return tuple(
+        OPS["broadcast_to"](a, shape=shape)
+        if isinstance(a, ComparesByValue) and s != shape
+        else a
+        for a, s in zip(args, shapes)
+    )
 
 
 def trace_function(f, *args):
@@ -368,7 +405,7 @@ def replay(trace, *inputs):
                 value[a] if isinstance(a, int) else a.value
                 for a in eq.args
             ]
-            value[eq.out] = PRIMITIVES[eq.op](*args)
+            value[eq.out] = OPS[eq.op](*args, **eq.params)
     outputs = tuple(
         value[i] if isinstance(i, int) else i.value for i in trace.outputs
     )

@@ -270,12 +270,6 @@ BAD_INPUT = [
         ["서로 다른 jvp", "8장"],
     ),
     (
-        "vjp through broadcasting",
-        lambda: vjp(lambda x: x * jnp.ones(3), 2.0)[1](jnp.ones(3)),
-        NotImplementedError,
-        ["수반 모양 (3,)", "입력의 모양 ()", "7장"],
-    ),
-    (
         "inner jvp returns a captured outer dual",
         lambda: jvp(lambda x: x * jvp(lambda y: x * 2.0, (1.0,), (1.0,))[1], (1.0,), (1.0,)),
         NotImplementedError,
@@ -305,7 +299,18 @@ BAD_INPUT = [
         ValueError,
         ["jacobian_reverse", "(3,)"],
     ),
-    ("jacfwd of an array output", lambda: jacfwd(lambda x: x * jnp.ones(3))(2.0), ValueError, ["스칼라 출력", "(3,)"]),
+    (
+        "jacfwd of an array output",
+        lambda: jacfwd(lambda x: x * jnp.ones(3))(2.0),
+        NotImplementedError,
+        ["접선의 모양 (1,)", "스칼라 계산", "jax.vmap"],
+    ),
+    (
+        "jacobian_forward of an array output",
+        lambda: jacobian_forward(lambda x: sin(x) * jnp.ones(3), (2.0,)),
+        NotImplementedError,
+        ["접선의 모양 (1,)", "스칼라 계산"],
+    ),
     ("jacrev of an array output", lambda: jacrev(lambda x: x * jnp.ones(3))(2.0), ValueError, ["스칼라 출력", "(3,)"]),
     ("empty argnums", lambda: grad(running_example, argnums=())(1.5, 0.5), ValueError, ["argnums", "비어"]),
     ("float argnums", lambda: grad(running_example, argnums=1.0)(1.5, 0.5), TypeError, ["argnums", "정수", "1.0"]),

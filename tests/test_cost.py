@@ -161,7 +161,11 @@ def test_tape_grows_linearly_and_jax_residuals_are_proportional():
 
 def test_bench_prints_a_table_with_device_and_versions():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "bench.py"), "--n", "50", "--ours-n", "5", "--repeat", "1"],
+        [
+            sys.executable,
+            str(ROOT / "tools" / "bench.py"),
+            *("--n", "50", "--ours-n", "5", "--repeat", "1", "--batches", "64", "--widths", "8"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -176,6 +180,9 @@ def test_bench_prints_a_table_with_device_and_versions():
         "우리 엔진",
         "jacrev(f) (ms)",
         "g: jacfwd / jacrev (연산 수)",
+        "7장 MLP",
+        "jit 비",
+        "즉시 비",
     ):
         assert needle in result.stdout, (needle, result.stdout)
 

@@ -1,10 +1,14 @@
-"""`make bench`: 6장 시간 재기 실험(jacfwd 대 jacrev)의 시간과 비를 한 표로 (JAX 즉시 실행, JAX jit, 이 책의 엔진).
+"""`make bench`: 이 책의 시간 재기 실험을 표로.
+
+1. 6장: jacfwd 대 jacrev의 시간과 비 (JAX 즉시 실행, JAX jit, 이 책의 엔진).
+2. 7장: MLP 학습 한 단계의 값과 기울기, 우리 후진 모드 대 jax.value_and_grad (jit과 즉시 실행, float64).
 
     python tools/bench.py                 # 6장의 크기 n = 10000, 우리 엔진은 n = 100
-    python tools/bench.py --n 1000 --ours-n 50 --repeat 3
+    python tools/bench.py --n 1000 --ours-n 50 --repeat 3 --batches 256,4096
 
 시간은 장치와 크기에 따라 크게 달라지므로 장치, 버전과 함께 출력한다. 테스트는 시간을 단언하지 않는다.
-함수와 재는 방법은 모두 6장(adbook)의 것을 쓴다: timing_jacobians, our_timing_jacobians, first_call, time_call.
+함수와 재는 방법은 모두 6장과 7장(adbook)의 것을 쓴다: timing_jacobians, our_timing_jacobians, first_call, time_call,
+two_spirals, init_mlp, mlp_loss, jax_mlp_loss, our_value_and_grad, time_interleaved(번갈아 잰 중앙값).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000, help="실험의 크기 (JAX), 기본 10000")
     parser.add_argument("--ours-n", type=int, default=100, help="우리 엔진으로 할 크기, 기본 100")
     parser.add_argument("--repeat", type=int, default=3, help="재는 횟수 (가장 짧은 값을 쓴다), 기본 3")
+    parser.add_argument("--batches", default="256,4096,16384", help="7장 MLP의 배치 크기들, 기본 256,4096,16384")
+    parser.add_argument("--widths", default="32,256", help="7장 MLP의 은닉층 너비들 (은닉층 둘), 기본 32,256")
     args = parser.parse_args(argv)
 
     import jax  # 인자 오류는 JAX를 불러오기 전에 알린다
@@ -74,7 +80,52 @@ def main(argv: list[str] | None = None) -> int:
     for label in ("JAX eager", "JAX jit"):
         first = columns[label][1]
         print(f"첫 호출 (추적, 컴파일 포함), {label}: " + ", ".join(f"{name} {first[name]:.2f} s" for name in names))
+    print()
+    mlp_comparison([int(b) for b in args.batches.split(",")], [int(w) for w in args.widths.split(",")])
     return 0
+
+
+def mlp_comparison(batches: list[int], widths: list[int]) -> None:
+    "7장: MLP(2 → 너비 → 너비 → 2, ReLU)의 값과 기울기 한 번, 우리 대 JAX. 번갈아 잰 중앙값."
+    import functools
+
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    from adbook import init_mlp, jax_mlp_loss, mlp_loss, our_value_and_grad, relu, time_interleaved, two_spirals
+
+    loss = functools.partial(mlp_loss, activation=relu)
+
+    def ours(params, x, labels):
+        return our_value_and_grad(loss, params, x, labels)
+
+    theirs = jax.value_and_grad(jax_mlp_loss)
+    print("7장 MLP: 값과 기울기 한 번 (float64), 번갈아 잰 중앙값 (ms); 비는 우리 / JAX")
+    header = (
+        pad("너비", 6)
+        + pad("배치", 8, right=True)
+        + "".join(
+            pad(label, 13, right=True)
+            for label in ("우리 jit", "JAX jit", "jit 비", "우리 즉시", "JAX 즉시", "즉시 비")
+        )
+    )
+    print(header)
+    print("-" * len(header))
+    for width in widths:
+        params = init_mlp(jax.random.key(1), (2, width, width, 2))
+        for batch in batches:
+            x, labels = two_spirals(jax.random.key(batch), batch // 2)
+            jitted = time_interleaved({"ours": jax.jit(ours), "jax": jax.jit(theirs)}, params, x, labels, repeat=15)
+            eager = time_interleaved({"ours": ours, "jax": theirs}, params, x, labels, repeat=7)
+            cells = (
+                jitted["ours"] * 1e3,
+                jitted["jax"] * 1e3,
+                jitted["ours"] / jitted["jax"],
+                eager["ours"] * 1e3,
+                eager["jax"] * 1e3,
+                eager["ours"] / eager["jax"],
+            )
+            print(pad(str(width), 6) + f"{batch:>8}" + "".join(f"{c:>13.3g}" for c in cells))
 
 
 if __name__ == "__main__":
