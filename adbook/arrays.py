@@ -104,7 +104,7 @@ _broadcast_to = register(
 
 def broadcast_to(x, shape):
     "x를 넘파이의 브로드캐스팅 규칙으로 모양 shape까지 늘린다"
-    shape = tuple(shape)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if shape_of(x) == shape:
         return x
     try:
@@ -180,7 +180,7 @@ _reshape = register(
 
 def reshape(x, shape):
     "원소의 순서는 그대로 두고 모양만 바꾼다 (원소 수가 같아야 한다)"
-    shape = tuple(shape)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if shape_of(x) == shape:
         return x
     if any(n < 0 for n in shape):
