@@ -61,8 +61,8 @@ def register(name, numeric, jvp_rules, vjp_rules=None):
                 raise NotImplementedError(  # 4장의 jacobian_forward
                     f"{name}: 접선의 모양 {shape_of(a.tangent)}이 값의 "
                     f"모양 {shape_of(a)}과 다릅니다. 방향을 묶어 나르는 "
-                    "4장의 야코비는 스칼라 계산만 받습니다. 배열 함수의 "
-                    "야코비는 jax.vmap으로 구하세요."
+                    "4장의 야코비에서는 7장의 배열 연산을 쓸 수 없습니다. "
+                    "배열 연산이 든 함수의 야코비는 jax.vmap으로 구하세요."
                 )
         for a in args:
             if isinstance(a, (Traced, Dual)):
@@ -214,6 +214,8 @@ def transpose(x, perm=None):
             f"transpose: {perm}은 모양 {shape_of(x)}인 배열의 축 "
             f"0~{ndim - 1}을 한 번씩 늘어놓은 순서가 아닙니다."
         )
+    if perm == tuple(range(ndim)):  # 그대로인 순서(0차원 포함)
+        return x
     return _transpose(x, perm=tuple(int(p) for p in perm))
 
 

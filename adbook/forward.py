@@ -251,6 +251,12 @@ def jacobian_forward(f, xs, directions=None):
     directions(m×K, 한 행이 방향 하나)를 주지 않으면 e_1 … e_K라서 출력마다
     J의 행 하나(길이 K)가 나온다. 출력이 튜플이면 행의 튜플이다.
     """
+    for k, x in enumerate(xs):  # 방향을 스칼라마다 벡터로 묶어 나르므로
+        if np.shape(plain_value(x)) != ():
+            raise ValueError(
+                "jacobian_forward: 입력은 스칼라여야 합니다. 입력 "
+                f"{k}의 모양: {np.shape(plain_value(x))} (배열은 7장)"
+            )
     K = len(xs)
     directions = np.eye(K) if directions is None else directions
     tangents = [directions[:, k] for k in range(K)]  # 입력 k의 접선 벡터
