@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000, help="실험의 크기 (JAX), 기본 10000")
     parser.add_argument("--ours-n", type=int, default=100, help="우리 엔진으로 할 크기, 기본 100")
-    parser.add_argument("--repeat", type=int, default=3, help="재는 횟수 (가장 짧은 값을 쓴다), 기본 3")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="재는 횟수 (6장: 가장 짧은 값, 7장: 그 몇 배의 중앙값), 기본 3"
+    )
     parser.add_argument("--batches", default="256,4096,16384", help="7장 MLP의 배치 크기들, 기본 256,4096,16384")
     parser.add_argument("--widths", default="32,256", help="7장 MLP의 은닉층 너비들 (은닉층 둘), 기본 32,256")
     args = parser.parse_args(argv)
@@ -81,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         first = columns[label][1]
         print(f"첫 호출 (추적, 컴파일 포함), {label}: " + ", ".join(f"{name} {first[name]:.2f} s" for name in names))
     print()
-    mlp_comparison([int(b) for b in args.batches.split(",")], [int(w) for w in args.widths.split(",")])
+    mlp_comparison([int(b) for b in args.batches.split(",")], [int(w) for w in args.widths.split(",")], args.repeat)
     return 0
 
 
-def mlp_comparison(batches: list[int], widths: list[int]) -> None:
-    "7장: MLP(2 → 너비 → 너비 → 2, ReLU)의 값과 기울기 한 번, 우리 대 JAX. 번갈아 잰 중앙값."
+def mlp_comparison(batches: list[int], widths: list[int], repeat: int) -> None:
+    """7장: MLP(2 → 너비 → 너비 → 2, ReLU)의 값과 기울기 한 번, 우리 대 JAX. 번갈아 잰 중앙값
+    (jit은 5·repeat번, 즉시 실행은 2·repeat + 1번)."""
     import functools
 
     import jax
@@ -115,8 +118,10 @@ def mlp_comparison(batches: list[int], widths: list[int]) -> None:
         params = init_mlp(jax.random.key(1), (2, width, width, 2))
         for batch in batches:
             x, labels = two_spirals(jax.random.key(batch), batch // 2)
-            jitted = time_interleaved({"ours": jax.jit(ours), "jax": jax.jit(theirs)}, params, x, labels, repeat=15)
-            eager = time_interleaved({"ours": ours, "jax": theirs}, params, x, labels, repeat=7)
+            jitted = time_interleaved(
+                {"ours": jax.jit(ours), "jax": jax.jit(theirs)}, params, x, labels, repeat=5 * repeat
+            )
+            eager = time_interleaved({"ours": ours, "jax": theirs}, params, x, labels, repeat=2 * repeat + 1)
             cells = (
                 jitted["ours"] * 1e3,
                 jitted["jax"] * 1e3,
