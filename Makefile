@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 BOOK_STAMP := $(VENV)/.book-installed
 TEST_STAMP := $(VENV)/.test-installed
 NODE_STAMP := node_modules/.installed
+# --dist worksteal: 일을 먼저 끝낸 작업자가 남은 테스트를 가져간다. 긴 노트북 실행이 한 작업자에 몰려 끝이
+# 늘어지지 않아, 1단계가 210초에서 169초로, 2단계가 87~96초에서 81초로 줄었다 (깨끗한 클론, 2코어).
 PYTEST_WORKERS ?= 2
 
 .PHONY: help book test lint bench lab sync strip lock clean
@@ -42,9 +44,9 @@ book: $(BOOK_STAMP)  ## .venv를 만들고(없으면) 패키지를 설치한 뒤
 test: $(TEST_STAMP) $(NODE_STAMP)  ## 모든 검사: 린트, 노트북 실행(한 번씩, 나란히), 빌드, 브라우저, 나머지 테스트
 	$(MAKE) --no-print-directory lint
 	@# 1단계: 노트북마다 한 번 실행해 캐시에 담고, 빌드와 상관없는 테스트를 함께 돌린다
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not build"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not build"
 	@# 2단계: 캐시의 출력으로 책을 빌드하고(노트북을 다시 실행하지 않는다) 브라우저로 검사한다
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m build
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m build
 
 lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다 (설정: pyproject.toml)
 	$(BIN)/ruff check .
