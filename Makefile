@@ -52,7 +52,7 @@ lint: $(TEST_STAMP)  ## ruff로 파이썬 파일과 노트북을 검사합니다
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check tools tests adbook/_env.py book
 
-bench: $(BOOK_STAMP)  ## 6장(jacfwd 대 jacrev)과 7장(MLP 기울기, 우리 대 JAX)의 시간과 비를 장치, 버전과 함께 표로 출력합니다
+bench: $(BOOK_STAMP)  ## 6장(jacfwd 대 jacrev), 7장(MLP 기울기, 우리 대 JAX), 8장(HVP 네 가지)의 시간과 비를 장치, 버전과 함께 표로 출력합니다
 	$(BIN)/python tools/bench.py
 
 # --allow-root: 컨테이너처럼 root로 실행할 때도 열리게 합니다 (root가 아니면 아무 일도 하지 않습니다).

@@ -9,9 +9,12 @@ from adbook.trace import (
     broadcast_operands,
     check_constant,
     ComparesByValue,
+    level_of,
+    LEVELS,
+    new_level,
     OPS,
     plain_value,
-    Traced,
+    top_of,
 )
 
 __all__ = [
@@ -21,12 +24,11 @@ __all__ = [
     'check_float_input',
     'check_jvp_arguments',
     'check_scalar_outputs',
-    'check_not_nested',
-    'check_own_dual',
     'filled_like',
     'split_dual',
     'jvp',
     'jacobian_forward',
+    'forward_one_by_one',
     'two_outputs',
     'OpCounts',
     'Counted',
@@ -81,33 +83,34 @@ class Dual(ComparesByValue, Overloaded):
     """이원수 primal + tangent·ε (ε² = 0): 값과 접선을 함께 계산한다.
 
     비교와 bool은 값(primal)으로 하므로 if/while이 든 코드도 돈다.
-    tag: 이 이원수를 만든 jvp의 이름표. 다른 이름표끼리는 섞지 않는다.
+    level: 이 이원수를 만든 jvp의 수준(3장의 new_level). 손으로 만든
+    이원수는 0이다.
     """
 
-    __slots__ = ("primal", "tangent", "tag")
+    __slots__ = ("primal", "tangent", "level")
 
-    def __init__(self, primal, tangent, tag=None):
-        self.primal, self.tangent, self.tag = primal, tangent, tag
+    def __init__(self, primal, tangent, level=0):
+        self.primal, self.tangent, self.level = primal, tangent, level
 
     def _apply(self, op, *args, **params):
+        top = top_of(args)  # 가장 안쪽 변환의 값이 연산을 맡는다 (8장)
+        if level_of(top) > self.level:
+            return top._apply(op, *args, **params)
         args = broadcast_operands(op, args)  # 모양이 다르면 (7장)
-        if any(a.tag is not self.tag for a in args if isinstance(a, Dual)):
-            raise NotImplementedError(
-                f"{op}: 서로 다른 jvp의 이원수가 만났습니다 "
-                "(중첩된 jvp는 8장에서)"
-            )
+        # 이 jvp의 이원수만 접선을 나른다. 나머지 인자는 상수다.
+        own = [isinstance(a, Dual) and a.level == self.level for a in args]
         primals = [
-            a.primal if isinstance(a, Dual) else check_constant(op, a)
-            for a in args
+            a.primal if mine else check_constant(op, a)
+            for a, mine in zip(args, own)
         ]
         out = OPS[op](*primals, **params)
         # 이원수 인자 a마다 dz의 몫 (∂z/∂a)·da. 상수 인자는 건너뛴다.
         terms = [
             rule(a.tangent, out, *primals, **params)
-            for rule, a in zip(JVP_RULES[op], args)
-            if isinstance(a, Dual)
+            for rule, a, mine in zip(JVP_RULES[op], args, own)
+            if mine
         ]
-        return Dual(out, functools.reduce(operator.add, terms), self.tag)
+        return Dual(out, functools.reduce(operator.add, terms), self.level)
 
     def _plain_value(self):  # 비교와 bool은 값으로 (3장)
         return self.primal
@@ -192,26 +195,6 @@ def check_scalar_outputs(name, out):
             )
 
 
-def check_not_nested(name, value):
-    "안쪽 야코비가 바깥 jvp나 추적의 값을 붙잡아 쓰면 오류 (중첩은 8장)"
-    if isinstance(value, (Dual, Traced)):
-        raise NotImplementedError(
-            f"{name}: 바깥 변환의 값({type(value).__name__})을 붙잡아 "
-            "썼습니다. 야코비 안의 야코비(중첩)는 8장에서 다룹니다."
-        )
-
-
-def check_own_dual(name, y, tag):
-    "다른 jvp나 추적에서 온 값이 출력이면 틀린 값 대신 오류를 낸다."
-    if isinstance(y, ComparesByValue) and not (
-        isinstance(y, Dual) and y.tag is tag
-    ):
-        raise NotImplementedError(
-            f"{name}: 출력이 바깥의 {type(y).__name__}를 붙잡아 "
-            "썼습니다 (중첩은 8장에서)"
-        )
-
-
 def filled_like(y, value):
     "y의 값과 같은 모양으로 채운 value. 파이썬 수에는 파이썬 수를 준다."
     plain = plain_value(y)
@@ -220,10 +203,10 @@ def filled_like(y, value):
     return jnp.full_like(plain, value)
 
 
-def split_dual(y, tag):
-    "출력 y의 (값, 접선). 입력과 상관없는 출력의 접선은 0이다."
-    check_own_dual("jvp", y, tag)
-    if isinstance(y, Dual):
+def split_dual(y, level):
+    """출력 y의 (값, 접선). 이 jvp의 이원수가 아닌 출력(입력과 상관없는
+    값. 바깥 변환의 값도 그렇다)의 접선은 0이다."""
+    if isinstance(y, Dual) and y.level == level:
         return y.primal, y.tangent
     return check_constant("jvp의 출력", y), filled_like(y, 0.0)
 
@@ -234,12 +217,12 @@ def jvp(f, primals, tangents):
     f의 출력이 튜플이면 값과 접선도 튜플이다.
     """
     check_jvp_arguments(primals, tangents)
-    tag = object()  # 이 jvp의 이름표
-    out = f(*(Dual(p, t, tag) for p, t in zip(primals, tangents)))
+    with new_level() as level:  # 이 jvp의 수준 (3장)
+        out = f(*(Dual(p, t, level) for p, t in zip(primals, tangents)))
     if isinstance(out, tuple):
-        pairs = [split_dual(y, tag) for y in out]
+        pairs = [split_dual(y, level) for y in out]
         return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
-    return split_dual(out, tag)
+    return split_dual(out, level)
 
 
 import numpy as np
@@ -259,19 +242,36 @@ def jacobian_forward(f, xs, directions=None):
             )
     K = len(xs)
     directions = np.eye(K) if directions is None else directions
+    if LEVELS:  # 다른 변환 안에서는 방향을 하나씩 나른다 (8장)
+        return forward_one_by_one(f, xs, directions)
     tangents = [directions[:, k] for k in range(K)]  # 입력 k의 접선 벡터
-    tag = object()
-    out = f(*(Dual(x, t, tag) for x, t in zip(xs, tangents)))
+    with new_level() as level:
+        out = f(*(Dual(x, t, level) for x, t in zip(xs, tangents)))
     check_scalar_outputs("jacobian_forward", out)
 
     def row(y):  # 입력과 상관없는 출력의 행은 0
-        check_own_dual("jacobian_forward", y, tag)
-        if isinstance(y, Dual):
-            check_not_nested("jacobian_forward", y.tangent)
+        if isinstance(y, Dual) and y.level == level:
             return y.tangent
         return np.zeros(len(directions))
 
     return tuple(map(row, out)) if isinstance(out, tuple) else row(out)
+
+
+def forward_one_by_one(f, xs, directions):
+    """jacobian_forward와 같은 결과를 방향마다 jvp 한 번으로 (8장).
+
+    바깥 변환의 값과 섞일 때는 접선을 벡터로 묶지 않는다: 묶은 축이
+    바깥 변환의 값에 섞여 들어가지 않게."""
+    results = [
+        jvp(f, xs, [filled_like(x, d) for x, d in zip(xs, row)])
+        for row in directions
+    ]
+    out = results[0][0]
+    check_scalar_outputs("jacobian_forward", out)
+    tangents = [t for _, t in results]
+    if isinstance(out, tuple):
+        return tuple([t[i] for t in tangents] for i in range(len(out)))
+    return tangents
 
 
 def two_outputs(x1, x2):
@@ -320,6 +320,9 @@ class Counted(ComparesByValue, Overloaded):
         self.value, self.counts = value, counts
 
     def _apply(self, op, *args):
+        top = top_of(args)  # 이원수나 추적값이 섞이면 그쪽이 맡는다 (8장)
+        if level_of(top) > 0:
+            return top._apply(op, *args)
         values = [
             a.value if isinstance(a, Counted) else check_constant(op, a)
             for a in args
@@ -435,12 +438,6 @@ def restrict_args(f, args, nums):
 def check_scalar_inputs(name, xs, nums):
     "미분할 인자는 실수 스칼라여야 한다 (배열 인자는 7장)."
     for k, x in zip(nums, xs):
-        if isinstance(x, (Dual, Traced)):  # 바깥 jvp나 추적의 값
-            raise NotImplementedError(
-                f"{name}: 인자 {k}에 바깥 변환의 값"
-                f"({type(x).__name__})이 들어왔습니다. 야코비 안의 "
-                "야코비(중첩)는 8장에서 다룹니다."
-            )
         check_float_input(f"{name}: 인자 {k}", x)
         shape = jnp.shape(plain_value(x))
         if shape != ():

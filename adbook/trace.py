@@ -16,6 +16,10 @@ __all__ = [
     'Traced',
     'OPS',
     'broadcast_operands',
+    'LEVELS',
+    'new_level',
+    'level_of',
+    'top_of',
     'trace_function',
     'RUNNING_POINT',
     'equation_expr',
@@ -78,7 +82,8 @@ class Trace:
     equations[i]가 v_{i+1}이다.
     """
 
-    def __init__(self):
+    def __init__(self, level=0):
+        self.level = level  # 이 추적의 수준 (8장의 중첩)
         self.equations = []
         # 출력마다 변수 번호, 입력과 상관없는 출력이면 Literal
         self.outputs = ()
@@ -115,15 +120,10 @@ class Trace:
         args = broadcast_operands(op, args)  # 모양이 다르면 (7장)
         refs, values = [], []
         for arg in args:
-            if isinstance(arg, Traced):
-                if arg.trace is not self:
-                    raise ValueError(
-                        f"{op}: 다른 추적에서 온 값 v{arg.index}을 "
-                        "섞을 수 없습니다."
-                    )
+            if isinstance(arg, Traced) and arg.trace is self:
                 refs.append(arg.index)
                 values.append(arg.value)
-            else:
+            else:  # 상수. 바깥 변환의 값도 여기서는 상수다 (8장)
                 refs.append(Literal(check_constant(op, arg)))
                 values.append(arg)
         value = OPS[op](*values, **params)
@@ -187,7 +187,14 @@ class Traced(ComparesByValue, Overloaded):
     def __init__(self, trace, index, value):
         self.trace, self.index, self.value = trace, index, value
 
+    @property
+    def level(self):
+        return self.trace.level
+
     def _apply(self, op, *args, **params):
+        top = top_of(args)  # 가장 안쪽 변환의 값이 연산을 맡는다 (8장)
+        if level_of(top) > self.level:
+            return top._apply(op, *args, **params)
         return self.trace.record(op, *args, **params)
 
     def _plain_value(self):
@@ -226,14 +233,53 @@ def broadcast_operands(op, args):
     )
 
 
+import contextlib
+import itertools
+
+# 변환(추적 하나, jvp 하나)은 돌기 시작할 때 새 수준(level)을 받는다.
+# 안쪽 변환일수록 나중에 시작하므로 수가 크다 (8장)
+_levels = itertools.count(1)
+LEVELS = []  # 지금 돌고 있는 변환들의 수준, 바깥부터
+
+
+@contextlib.contextmanager
+def new_level():
+    "with 블록 동안 도는 변환 하나의 수준"
+    level = next(_levels)
+    LEVELS.append(level)
+    try:
+        yield level
+    finally:
+        LEVELS.pop()
+
+
+def level_of(x):
+    "변환(추적, jvp)의 값이면 그 변환의 수준, 상수(숫자, 배열)면 0"
+    return getattr(x, "level", 0) if isinstance(x, ComparesByValue) else 0
+
+
+def top_of(args):
+    """args 가운데 가장 안쪽(수준이 가장 높은) 변환의 값. 이미 끝난
+    변환의 값이 섞여 있으면 틀린 값 대신 오류를 낸다."""
+    for a in args:
+        if level_of(a) and level_of(a) not in LEVELS:
+            raise ValueError(
+                f"이미 끝난 변환(수준 {level_of(a)})의 값 {a!r}을 "
+                "썼습니다. 변환 밖으로 꺼낸 추적값이나 이원수는 다시 "
+                "계산에 쓸 수 없습니다."
+            )
+    return max(args, key=level_of)
+
+
 def trace_function(f, *args):
     """f(*args)를 실행하며 평가 추적을 기록해 돌려준다.
 
     f는 이 책의 sin, exp 등과 산술 연산자로 쓴 함수다.
     """
-    trace = Trace()
-    inputs = [trace.new_input(arg) for arg in args]
-    result = f(*inputs)
+    with new_level() as level:  # 수준은 8장에서
+        trace = Trace(level)
+        inputs = [trace.new_input(arg) for arg in args]
+        result = f(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
     name = getattr(f, "__name__", "f")
     refs = []

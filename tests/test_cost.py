@@ -165,6 +165,7 @@ def test_bench_prints_a_table_with_device_and_versions():
             sys.executable,
             str(ROOT / "tools" / "bench.py"),
             *("--n", "50", "--ours-n", "5", "--repeat", "1", "--batches", "64", "--widths", "8"),
+            *("--hvp-sizes", "10"),
         ],
         capture_output=True,
         text=True,
@@ -183,6 +184,8 @@ def test_bench_prints_a_table_with_device_and_versions():
         "7장 MLP",
         "jit 비",
         "즉시 비",
+        "8장 HVP",
+        "헤세 행렬 전체",
     ):
         assert needle in result.stdout, (needle, result.stdout)
 

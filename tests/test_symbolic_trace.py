@@ -237,10 +237,11 @@ def test_bad_input_to_the_tracer_is_named(action, error, words):
     assert_error_names(action, error, words)
 
 
-def test_values_from_two_traces_do_not_mix():
+def test_a_value_leaked_from_a_finished_trace_is_refused():
+    "A tracer kept past its trace's end is refused, not silently treated as a constant (JAX: UnexpectedTracerError)."
     inner = []
     trace_function(lambda x: inner.append(x) or x * 1.0, 1.0)
-    with pytest.raises(ValueError, match="다른 추적"):
+    with pytest.raises(ValueError, match="이미 끝난 변환"):
         trace_function(lambda y: y + inner[0], 2.0)
 
 

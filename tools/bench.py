@@ -2,6 +2,7 @@
 
 1. 6장: jacfwd 대 jacrev의 시간과 비 (JAX 즉시 실행, JAX jit, 이 책의 엔진).
 2. 7장: MLP 학습 한 단계의 값과 기울기, 우리 후진 모드 대 jax.value_and_grad (jit과 즉시 실행, float64).
+3. 8장: 헤세 행렬-벡터 곱 네 가지(전진-후진, 후진-전진, 후진-후진, 헤세 행렬 전체)의 jit 시간, 로젠브록 함수.
 
     python tools/bench.py                 # 6장의 크기 n = 10000, 우리 엔진은 n = 100
     python tools/bench.py --n 1000 --ours-n 50 --repeat 3 --batches 256,4096
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batches", default="256,4096,16384", help="7장 MLP의 배치 크기들, 기본 256,4096,16384")
     parser.add_argument("--widths", default="32,256", help="7장 MLP의 은닉층 너비들 (은닉층 둘), 기본 32,256")
+    parser.add_argument("--hvp-sizes", default="10,100,1000,4000", help="8장 HVP의 입력 수 K들, 기본 10,100,1000,4000")
     args = parser.parse_args(argv)
 
     import jax  # 인자 오류는 JAX를 불러오기 전에 알린다
@@ -84,7 +86,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"첫 호출 (추적, 컴파일 포함), {label}: " + ", ".join(f"{name} {first[name]:.2f} s" for name in names))
     print()
     mlp_comparison([int(b) for b in args.batches.split(",")], [int(w) for w in args.widths.split(",")], args.repeat)
+    print()
+    hvp_comparison([int(k) for k in args.hvp_sizes.split(",")], args.repeat)
     return 0
+
+
+def hvp_comparison(sizes: list[int], repeat: int) -> None:
+    """8장: HVP 네 가지(adbook의 HVP_METHODS)를 jit으로, 로젠브록 함수(입력 K개)에서. 번갈아 잰 중앙값
+    (5·repeat번). 비는 전진-후진에 대한 비."""
+    import functools
+
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    from adbook import HVP_METHODS, rosenbrock_array, time_interleaved
+
+    print("8장 HVP 한 번 (float64, jit), 번갈아 잰 중앙값 (μs); 괄호 안은 전진-후진에 대한 비")
+    header = pad("K", 8) + "".join(pad(name, 24, right=True) for name in HVP_METHODS)
+    print(header)
+    print("-" * len(header))
+    x_key, v_key = jax.random.split(jax.random.key(0))
+    for K in sizes:
+        x = 1.0 + 0.3 * jax.random.normal(x_key, (K,))
+        v = jax.random.normal(v_key, (K,))
+        jitted = {name: jax.jit(functools.partial(m, rosenbrock_array)) for name, m in HVP_METHODS.items()}
+        times = time_interleaved(jitted, x, v, repeat=5 * repeat, min_time=0.005)
+        base = times["전진-후진"]
+        cells = "".join(pad(f"{t * 1e6:.3g} ({t / base:.2g})", 24, right=True) for t in times.values())
+        print(pad(str(K), 8) + cells)
 
 
 def mlp_comparison(batches: list[int], widths: list[int], repeat: int) -> None:
