@@ -52,6 +52,17 @@ def test_korean_search_indexes_morphemes_and_keeps_identifiers_whole():
     assert korean_search.SearchKorean({}).split("이원수를 역전파로") != ["이원수", "역전파"]
 
 
+def test_korean_search_indexes_touching_nouns_also_joined():
+    """Kiwi cuts the same noun differently in different words (중앙값을 → 중앙 + 값, but 중앙값입니다 →
+    중앙값): the index holds the joined run too, so a search for 중앙값 finds both pages."""
+    language = korean_search.SearchKorean({})
+    language.user_words = ("중앙", "값", "미분")
+    assert language.split("중앙값을") == ["중앙", "중앙값", "값"]
+    assert "중앙값" in language.split("중앙값입니다")
+    assert language.split("자동미분을 미분 값") == ["자동", "자동미분", "미분", "미분", "값"]
+    assert language.split("미분한다") == ["미분"]  # a noun and a verb suffix are not joined
+
+
 def test_korean_search_english_words_are_indexed_as_in_english():
     from sphinx.search.en import SearchEnglish
 

@@ -113,9 +113,24 @@ class SearchKorean(SearchEnglish):
         if word not in self._morphemes:
             tokens = self.kiwi().tokenize(word)
             kept = [(t.start, t.form) for t in tokens if t.tag.startswith(INDEXED_TAGS) and HANGUL.search(t.form)]
+            kept += self.compounds(tokens)
             kept += [(m.start(), m.group()) for m in NOT_HANGUL_RUN.finditer(word)]
             self._morphemes[word] = [form for _, form in sorted(kept)]
         return self._morphemes[word]
+
+    @staticmethod
+    def compounds(tokens):
+        """Runs of nouns that touch, joined: Kiwi reads 중앙값을 as 중앙 + 값 + 을 in one word and
+        중앙값입니다 as 중앙값 + 이다 in another, so the index holds 중앙값 for both."""
+        runs, run = [], []
+        for t in [*tokens, None]:
+            if t is not None and t.tag.startswith("NN") and (not run or run[-1].end == t.start):
+                run.append(t)
+                continue
+            if len(run) > 1:
+                runs.append((run[0].start, "".join(r.form for r in run)))
+            run = [t] if t is not None and t.tag.startswith("NN") else []
+        return runs
 
 
 def glossary_words(env):
