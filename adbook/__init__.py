@@ -157,6 +157,16 @@ from adbook.higher import (
     hvp_full_hessian,
     HVP_METHODS,
 )
+from adbook.control import (
+    residual_bytes,
+    newton_step,
+    sqrt_while,
+    sqrt_fori,
+    common_shape,
+    select,
+    absolute,
+    maximum,
+)
 
 __all__ = [
     'setup_notebook',
@@ -296,4 +306,12 @@ __all__ = [
     'hvp_reverse_over_reverse',
     'hvp_full_hessian',
     'HVP_METHODS',
+    'residual_bytes',
+    'newton_step',
+    'sqrt_while',
+    'sqrt_fori',
+    'common_shape',
+    'select',
+    'absolute',
+    'maximum',
 ]

@@ -45,25 +45,32 @@ def shape_of(x):
     return tuple(np.shape(plain_value(x)))
 
 
-def register(name, numeric, jvp_rules, vjp_rules=None):
+def register(name, numeric, jvp_rules, vjp_rules=None, elementwise=False):
     """배열 연산 name을 엔진의 표에 더하고, 그 연산을 부르는 함수를
     돌려준다. numeric(*배열, **params): 배열에서의 계산.
     jvp_rules: 인자마다 전진 모드 규칙.
-    vjp_rules: 후진 모드 규칙이 전진과 다를 때만."""
+    vjp_rules: 후진 모드 규칙이 전진과 다를 때만.
+    elementwise: 규칙이 원소별이라 방향을 묶은 접선(4장의 야코비)에도
+    맞으면 True (9장)."""
     if name in PRIMITIVES:
         raise ValueError(f"{name}은 2장의 원시 연산입니다.")
 
     def function(*args, **params):
         # 2장의 sin처럼: 추적값이나 이원수가 있으면 그 값의 _apply로
         # (기록하거나 접선을 나른다), 없으면 배열에서 그냥 계산한다
-        for a in args:
-            if isinstance(a, Dual) and shape_of(a.tangent) != shape_of(a):
-                raise NotImplementedError(  # 4장의 jacobian_forward
-                    f"{name}: 접선의 모양 {shape_of(a.tangent)}이 값의 "
-                    f"모양 {shape_of(a)}과 다릅니다. 방향을 묶어 나르는 "
-                    "4장의 야코비에서는 7장의 배열 연산을 쓸 수 없습니다. "
-                    "배열 연산이 든 함수의 야코비는 jax.vmap으로 구하세요."
-                )
+        stacked = [  # 4장의 jacobian_forward가 방향을 묶어 나르는 접선
+            a
+            for a in args
+            if isinstance(a, Dual) and shape_of(a.tangent) != shape_of(a)
+        ]
+        if stacked and not elementwise:
+            a = stacked[0]
+            raise NotImplementedError(
+                f"{name}: 접선의 모양 {shape_of(a.tangent)}이 값의 "
+                f"모양 {shape_of(a)}과 다릅니다. 방향을 묶어 나르는 "
+                "4장의 야코비에서는 7장의 배열 연산을 쓸 수 없습니다. "
+                "배열 연산이 든 함수의 야코비는 jax.vmap으로 구하세요."
+            )
         for a in args:
             if isinstance(a, (Traced, Dual)):
                 return a._apply(name, *args, **params)

@@ -610,7 +610,7 @@ import numbers
 
 
 def newton_sqrt(a, steps=None, rtol=1e-12):
-    """뉴턴 방법으로 √a (a > 0)를 구한다: y <- (y + a / y) / 2.
+    """뉴턴법으로 √a (a > 0)를 구한다: y <- (y + a / y) / 2.
 
     steps가 None이면 y² - a ≤ rtol·a가 될 때까지(반복 횟수가 a에 달려
     있다), 정수이면 정확히 steps번 되풀이한다. 시작값 (1 + a)/2는 √a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -56,6 +57,18 @@ def test_notebook_is_committed_clean(path):
     ]
     assert not dirty, f"cells {dirty} carry outputs or execution counts: run `make strip`"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "kernelspec must be python3"
+
+
+def test_sources_hold_no_control_characters():
+    """A TeX command written in a non-raw Python string (\\rho, \\varepsilon, \\approx) turns into a
+    control character (carriage return, vertical tab, bell) that MathJax cannot read."""
+    control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    texts = {rel(path): path.read_text(encoding="utf-8") for path in (ROOT / "book").rglob("*.md")}
+    texts["book/references.bib"] = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    for path in BOOK_NOTEBOOKS:  # the cells' text, not the JSON (which escapes them)
+        texts[rel(path)] = "".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    found = {name: control.findall(text) for name, text in texts.items()}
+    assert not {name: chars for name, chars in found.items() if chars}
 
 
 def test_every_page_under_book_is_in_toc():
