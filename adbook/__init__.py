@@ -98,6 +98,7 @@ from adbook.reverse import (
     check_scalar_lines,
     check_scalar_output,
     vjp,
+    pullback,
     value_and_grad,
     grad,
     jacobian_reverse,
@@ -166,6 +167,14 @@ from adbook.control import (
     select,
     absolute,
     maximum,
+)
+from adbook.internals import (
+    linearize,
+    TRANSPOSE_RULES,
+    BILINEAR,
+    ADDITIVE,
+    check_linear,
+    vjp_by_transpose,
 )
 
 __all__ = [
@@ -254,6 +263,7 @@ __all__ = [
     'check_scalar_lines',
     'check_scalar_output',
     'vjp',
+    'pullback',
     'value_and_grad',
     'grad',
     'jacobian_reverse',
@@ -314,4 +324,10 @@ __all__ = [
     'select',
     'absolute',
     'maximum',
+    'linearize',
+    'TRANSPOSE_RULES',
+    'BILINEAR',
+    'ADDITIVE',
+    'check_linear',
+    'vjp_by_transpose',
 ]

@@ -49,9 +49,10 @@ def register(name, numeric, jvp_rules, vjp_rules=None, elementwise=False):
     """배열 연산 name을 엔진의 표에 더하고, 그 연산을 부르는 함수를
     돌려준다. numeric(*배열, **params): 배열에서의 계산.
     jvp_rules: 인자마다 전진 모드 규칙.
-    vjp_rules: 후진 모드 규칙이 전진과 다를 때만.
-    elementwise: 규칙이 원소별이라 방향을 묶은 접선(4장의 야코비)에도
-    맞으면 True (9장)."""
+    vjp_rules: 후진 모드 규칙. 원소별 연산(elementwise)은 전진 모드
+    규칙을 그대로 쓰므로 주지 않아도 된다.
+    elementwise: 규칙이 원소별이라 후진 모드에도, 방향을 묶은 접선
+    (4장의 야코비)에도 맞으면 True (9장)."""
     if name in PRIMITIVES:
         raise ValueError(f"{name}은 2장의 원시 연산입니다.")
 
@@ -80,9 +81,17 @@ def register(name, numeric, jvp_rules, vjp_rules=None, elementwise=False):
                 )
         return numeric(*args, **params)
 
+    def no_reverse_rule(*args, **params):
+        raise NotImplementedError(
+            f"{name}: 후진 모드 규칙이 없습니다. register에 vjp_rules를 "
+            "주세요(원소별 연산이면 elementwise=True)."
+        )
+
     function.__name__ = name
     OPS[name] = function
     JVP_RULES[name] = jvp_rules
+    if vjp_rules is None and not elementwise:
+        vjp_rules = [no_reverse_rule] * len(jvp_rules)
     if vjp_rules is not None:
         VJP_RULES[name] = vjp_rules
     return function
@@ -258,6 +267,7 @@ relu = register(
     jax.nn.relu,  # 값은 max(x, 0). JAX가 이 함수를 미분해도 x = 0에서 0
     # x = 0에서는 jax.nn.relu처럼 0
     (lambda dx, z, x: dx * (x > 0),),
+    elementwise=True,
 )
 
 

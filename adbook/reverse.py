@@ -24,6 +24,7 @@ __all__ = [
     'check_scalar_lines',
     'check_scalar_output',
     'vjp',
+    'pullback',
     'value_and_grad',
     'grad',
     'jacobian_reverse',
@@ -32,12 +33,14 @@ __all__ = [
 ]
 
 
-def backward_pass(trace, output_cotangents):
+def backward_pass(trace, output_cotangents, rules=None):
     """테이프(평가 추적)를 거꾸로 한 번 훑어 변수마다 수반 v̄를 구한다.
 
     output_cotangents: 출력마다 출력 쪽 수반 ȳ 하나. v̄는 Σ ȳ·출력이 그
     변수에 얼마나 민감한지다. 돌려주는 값: {변수 번호: 수반}.
     출력에 닿지 않는 줄(수반을 받지 못한 줄)은 건너뛴다.
+    rules: 연산마다 인자별 규칙의 표. 주지 않으면 VJP_RULES, 거기 없으면
+    JVP_RULES의 규칙이다(10장은 전치 규칙의 표를 준다).
     """
     adjoint = {}
 
@@ -51,8 +54,11 @@ def backward_pass(trace, output_cotangents):
         if eq.op == "input" or eq.out not in adjoint:
             continue
         args = [trace.value_of(a) for a in eq.args]
-        rules = VJP_RULES.get(eq.op) or JVP_RULES[eq.op]
-        for rule, a in zip(rules, eq.args):
+        if rules is None:
+            op_rules = VJP_RULES.get(eq.op) or JVP_RULES[eq.op]
+        else:
+            op_rules = rules[eq.op]
+        for rule, a in zip(op_rules, eq.args):
             if isinstance(a, int):  # 상수 인자는 건너뛴다
                 term = rule(adjoint[eq.out], eq.value, *args, **eq.params)
                 receive(a, term)
@@ -142,11 +148,20 @@ def vjp(f, *primals):
         check_float_input(f"vjp: primals[{i}]", p)
     trace = trace_function(f, *primals)  # 순방향 계산: 테이프
     outs = tuple(trace.value_of(i) for i in trace.outputs)
+    return (outs if trace.output_is_tuple else outs[0]), pullback(
+        trace, primals
+    )
 
-    def vjp_fn(cotangent):  # 역방향 계산
+
+def pullback(trace, primals, rules=None):
+    """평가 추적 trace의 vjp_fn (역방향 계산). primals는 추적한 입력,
+    rules는 backward_pass의 규칙 표다."""
+    outs = tuple(trace.value_of(i) for i in trace.outputs)
+
+    def vjp_fn(cotangent):
         cotangents = cotangent if trace.output_is_tuple else (cotangent,)
         check_cotangents(cotangents, outs, cotangent)
-        adjoint = backward_pass(trace, cotangents)
+        adjoint = backward_pass(trace, cotangents, rules)
         # 수반을 받지 못한 입력(출력과 상관없는 입력)의 수반은 0
         adjoints = tuple(
             adjoint[i] if i in adjoint else filled_like(p, 0.0)
@@ -155,7 +170,7 @@ def vjp(f, *primals):
         check_adjoint_shapes(adjoints, primals)
         return adjoints
 
-    return (outs if trace.output_is_tuple else outs[0]), vjp_fn
+    return vjp_fn
 
 
 def value_and_grad(f, argnums=0):

@@ -82,3 +82,28 @@ def test_korean_search_glossary_words_come_from_the_glossary_terms():
             return Domain()
 
     assert korean_search.glossary_words(Env()) == ("곱", "미분", "벡터", "야코비", "자동")
+
+
+def test_korean_search_joins_a_noun_suffix_and_knows_the_ending_ryeo():
+    language = korean_search.SearchKorean({})
+    language.user_words = ("계산",)
+    assert "계산량" in language.split("계산량은")
+    assert "려" in korean_search.ENDING_PIECES  # 전치하려(고) → 전치
+
+
+def test_a_changed_glossary_makes_every_page_be_read_again(tmp_path):
+    glossary = tmp_path / "glossary.md"
+    glossary.write_text("```{glossary}\n미분\n  differentiation\n```\n", encoding="utf-8")
+
+    class Env:
+        found_docs = {"glossary", "ch01", "ch02"}
+
+        def doc2path(self, doc):
+            return tmp_path / f"{doc}.md"
+
+    env = Env()
+    reread = korean_search._reread_all_when_glossary_changes
+    assert reread(None, env, set(), set(), set()) == ["ch01", "ch02", "glossary"]
+    assert reread(None, env, set(), set(), set()) == []  # unchanged: nothing extra
+    glossary.write_text("```{glossary}\n미분\n  differentiation\n\n전치\n  transpose\n```\n", encoding="utf-8")
+    assert reread(None, env, set(), set(), set()) == ["ch01", "ch02", "glossary"]

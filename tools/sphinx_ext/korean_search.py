@@ -44,7 +44,7 @@ ENDINGS = """
     이 인 일 임 입 였 이었 하 한 할 함 합 해 했 하였 되 된 될 됨 됩 돼 됐 되었 시키 시킨 시켜
     니다 습니다 다 고 며 으며 면 으면 서 어 아 여 지 게 기 음 므로 으므로 니 으니 니까 지만
     는데 은데 던 도록 려면 으려면 려고 세요 으세요 시 자 죠 요 거나 는지 은지 인지 다면 라면
-    다는 라는 다고 라고 었 았 겠 듯 듯이 느냐 냐 가 수록
+    다는 라는 다고 라고 었 았 겠 듯 듯이 느냐 냐 가 수록 려 으려
 """
 ENDING_PIECES = sorted(set(PARTICLES.split()) | set(ENDINGS.split()))
 
@@ -120,11 +120,14 @@ class SearchKorean(SearchEnglish):
 
     @staticmethod
     def compounds(tokens):
-        """Runs of nouns that touch, joined: Kiwi reads 중앙값을 as 중앙 + 값 + 을 in one word and
-        중앙값입니다 as 중앙값 + 이다 in another, so the index holds 중앙값 for both."""
+        """Runs of nouns that touch, with the noun suffixes (XSN: -량, -화, -들) that follow them, joined:
+        Kiwi reads 중앙값을 as 중앙 + 값 + 을 in one word and 중앙값입니다 as 중앙값 + 이다 in another, and
+        계산량은 as 계산 + 량 + 은 but 계산량 as 계산 + 량 (a noun), so the index holds 중앙값 and 계산량 for
+        every one of them."""
         runs, run = [], []
         for t in [*tokens, None]:
-            if t is not None and t.tag.startswith("NN") and (not run or run[-1].end == t.start):
+            joins = t is not None and (t.tag.startswith("NN") or (t.tag == "XSN" and run))
+            if joins and (not run or run[-1].end == t.start):
                 run.append(t)
                 continue
             if len(run) > 1:
@@ -144,9 +147,21 @@ def _note_glossary(app, env):
     return []
 
 
+def _reread_all_when_glossary_changes(app, env, added, changed, removed):
+    """The glossary's words change how Kiwi cuts every page, so a changed glossary re-indexes every page
+    (otherwise pages read before the change keep their old cuts and the two sides of the search disagree)."""
+    glossaries = [doc for doc in env.found_docs if doc.endswith("glossary")]
+    digest = hashlib.sha256(b"".join(Path(env.doc2path(doc)).read_bytes() for doc in sorted(glossaries)))
+    if getattr(env, "korean_glossary_digest", None) == digest.hexdigest():
+        return []
+    env.korean_glossary_digest = digest.hexdigest()
+    return sorted(env.found_docs)
+
+
 def setup(app):
     app.add_search_language(SearchKorean)
     app.connect("env-updated", _note_glossary)
+    app.connect("env-get-outdated", _reread_all_when_glossary_changes)
     # A new env_version makes Sphinx rebuild every page, so an edit of this file re-indexes the book.
     env_version = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
     return {"env_version": env_version, "parallel_read_safe": True, "parallel_write_safe": True}
