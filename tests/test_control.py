@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_ad_engines import apply, close, cotangents, directions, first_order_matches_jax, points, subexpressions
+from test_ad_engines import build as build_smooth
 
 from adbook import (
     Dual,
@@ -42,27 +43,19 @@ KINKED = {"abs": 1, "max": 2, "select": 3}
 PROPERTY = settings(max_examples=200, derandomize=True, deadline=None, database=None)
 
 
+def apply_kinked(op, args):
+    "One operation of an expression whose root may be abs, max or select (condition: first child > 0)."
+    if op == "abs":
+        return absolute(args[0])
+    if op == "max":
+        return maximum(args[0], args[1])
+    if op == "select":
+        return select(args[0] > 0, args[1], args[2])
+    return apply(op, args)
+
+
 def build(expr):
-    "f(x, y) of an expression whose root may be abs, max or select (condition: first child > 0)."
-
-    def f(x, y):
-        def walk(e):
-            if isinstance(e, str):
-                return x if e == "x" else y
-            if isinstance(e, float):
-                return e
-            args = [walk(child) for child in e[1:]]
-            if e[0] == "abs":
-                return absolute(args[0])
-            if e[0] == "max":
-                return maximum(args[0], args[1])
-            if e[0] == "select":
-                return select(args[0] > 0, args[1], args[2])
-            return apply(e[0], args)
-
-        return walk(expr)
-
-    return f
+    return build_smooth(expr, apply_kinked)
 
 
 def rooted_at(op):
